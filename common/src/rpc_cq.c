@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The runtime core: the completion queue, the CQ thread, and its hand-off to the libuv loop.
+ *
+ * Two ways an event reaches the loop:
+ *  - idle mode: the CQ thread blocks in grpc_completion_queue_next(), appends {tag, ok} to a
+ *    mutex-protected vector and calls uv_async_send() when the vector went from empty to
+ *    non-empty; the async callback swaps the vector with a spare and dispatches every entry
+ *    outside the lock (uv_async_send coalesces wakeups, so it must drain everything);
+ *  - poll mode: after an event, the loop keeps polling the queue itself with a zero deadline
+ *    from a uv_idle handle for poll_window_us, and the CQ thread parks on a condition variable.
+ *    In gRPC 1.51 the caller of cq_next drives network I/O, so the loop then reads the socket
+ *    directly and the two thread wake-ups of the hand-off leave the latency path.
+ * The CQ thread never dereferences a tag and never touches project state. */
+#include "rpc_internal.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/support/time.h>
+
+#include "wt/err.h"
+#include "wt/log.h"
+#include "wt/mem.h"
+
+#define DEFAULT_POLL_WINDOW_US 2000u
+#define POLL_BATCH_MAX	       64
+#define HANDOFF_CAP	       4096u
+
+void wt__rpc_list_init(struct wt__rpc_link *head)
+{
+	head->prev = head;
+	head->next = head;
+}
+
+void wt__rpc_list_add(struct wt__rpc_link *head, struct wt__rpc_link *node)
+{
+	node->next = head->next;
+	node->prev = head;
+	head->next->prev = node;
+	head->next = node;
+}
+
+void wt__rpc_list_del(struct wt__rpc_link *node)
+{
+	node->prev->next = node->next;
+	node->next->prev = node->prev;
+	node->prev = node;
+	node->next = node;
+}
+
+bool wt__rpc_list_empty(const struct wt__rpc_link *head)
+{
+	return head->next == head;
+}
+
+gpr_timespec wt__rpc_deadline_ms(uint32_t ms)
+{
+	return gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+			    gpr_time_from_millis((int64_t)ms, GPR_TIMESPAN));
+}
+
+static const char *const code_names[] = {
+	"OK",
+	"CANCELLED",
+	"UNKNOWN",
+	"INVALID_ARGUMENT",
+	"DEADLINE_EXCEEDED",
+	"NOT_FOUND",
+	"ALREADY_EXISTS",
+	"PERMISSION_DENIED",
+	"RESOURCE_EXHAUSTED",
+	"FAILED_PRECONDITION",
+	"ABORTED",
+	"OUT_OF_RANGE",
+	"UNIMPLEMENTED",
+	"INTERNAL",
+	"UNAVAILABLE",
+	"DATA_LOSS",
+	"UNAUTHENTICATED",
+};
+
+const char *wt_rpc_code_name(enum wt_rpc_code code)
+{
+	if ((unsigned)code < sizeof(code_names) / sizeof(code_names[0])) {
+		return code_names[code];
+	}
+	return "UNKNOWN";
+}
+
+enum wt_rpc_code wt_rpc_code_from_err(int err)
+{
+	switch (err) {
+	case 0:
+		return WT_RPC_OK;
+	case WT_EBADMSG:
+	case -EINVAL:
+	case -ERANGE:
+	case WT_ESTALE:
+		return WT_RPC_INVALID_ARGUMENT;
+	case WT_E2BIG:
+		return WT_RPC_RESOURCE_EXHAUSTED;
+	case WT_ENOTFOUND:
+		return WT_RPC_NOT_FOUND;
+	case WT_EAUTH:
+		return WT_RPC_PERMISSION_DENIED;
+	case WT_EUNIMPL:
+		return WT_RPC_UNIMPLEMENTED;
+	case WT_EBUSY:
+	case WT_EQUARANTINE:
+	case WT_ECLOSED:
+		return WT_RPC_UNAVAILABLE;
+	case WT_EDEADLINE:
+	case -ETIMEDOUT:
+		return WT_RPC_DEADLINE_EXCEEDED;
+	case WT_ENOCAP:
+		return WT_RPC_FAILED_PRECONDITION;
+	case -EEXIST:
+		return WT_RPC_ALREADY_EXISTS;
+	default:
+		return WT_RPC_INTERNAL;
+	}
+}
+
+int wt__rpc_bb_flatten(grpc_byte_buffer *bb, size_t max, uint8_t **out, size_t *len)
+{
+	grpc_byte_buffer_reader reader;
+	grpc_slice slice;
+	size_t n = grpc_byte_buffer_length(bb);
+
+	*out = NULL;
+	*len = 0;
+	if (n > max) {
+		return WT_E2BIG;
+	}
+	if (n == 0) {
+		return 0;
+	}
+	if (!grpc_byte_buffer_reader_init(&reader, bb)) {
+		return WT_EBADMSG;
+	}
+	slice = grpc_byte_buffer_reader_readall(&reader);
+	grpc_byte_buffer_reader_destroy(&reader);
+	n = GRPC_SLICE_LENGTH(slice);
+	if (n > max) {
+		grpc_slice_unref(slice);
+		return WT_E2BIG;
+	}
+	*out = wt_malloc(n);
+	memcpy(*out, GRPC_SLICE_START_PTR(slice), n);
+	*len = n;
+	grpc_slice_unref(slice);
+	return 0;
+}
+
+grpc_byte_buffer *wt__rpc_bb_new(const uint8_t *buf, size_t len)
+{
+	grpc_slice slice = grpc_slice_from_copied_buffer((const char *)buf, len);
+	grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&slice, 1);
+
+	grpc_slice_unref(slice);
+	return bb;
+}
+
+void wt__rpc_args_msg_size(grpc_arg *args, size_t *n, size_t max_msg_bytes)
+{
+	int max = (int)(max_msg_bytes ? max_msg_bytes : WT_RPC_DEFAULT_MAX_MSG_BYTES);
+
+	args[*n].type = GRPC_ARG_INTEGER;
+	args[*n].key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
+	args[*n].value.integer = max;
+	(*n)++;
+	args[*n].type = GRPC_ARG_INTEGER;
+	args[*n].key = (char *)GRPC_ARG_MAX_SEND_MESSAGE_LENGTH;
+	args[*n].value.integer = max;
+	(*n)++;
+}
+
+int wt__rpc_start_batch(struct wt_rpc *rt, grpc_call *call, const grpc_op *ops, size_t n,
+			struct wt__rpc_op *op)
+{
+	grpc_call_error e = grpc_call_start_batch(call, ops, n, op, NULL);
+
+	if (e != GRPC_CALL_OK) {
+		WT_LOG_ERR("rpc", "start batch failed ops=%zu (grpc_call_error %d)", n, (int)e);
+		return WT_ERPC;
+	}
+	return 0;
+}
+
+/* ---- the CQ thread ------------------------------------------------------------------- */
+
+/* Append under rt->mu. The CQ thread never allocates (allocator hooks need not be thread-safe):
+ * the vectors have a fixed capacity and a full vector makes the CQ thread wait for the loop to
+ * drain it, which is back-pressure on gRPC, not loss. */
+static void push_event(struct wt_rpc *rt, struct wt__rpc_op *op, bool ok)
+{
+	while (rt->q_len == rt->q_cap) {
+		uv_cond_wait(&rt->cond_space, &rt->mu);
+	}
+	rt->q[rt->q_len].op = op;
+	rt->q[rt->q_len].ok = ok;
+	rt->q_len++;
+}
+
+static void cq_thread_main(void *arg)
+{
+	struct wt_rpc *rt = arg;
+
+	for (;;) {
+		grpc_event ev;
+		bool wake;
+
+		/* Park while the loop polls the queue itself. */
+		uv_mutex_lock(&rt->mu);
+		while (rt->loop_polling) {
+			uv_cond_wait(&rt->cond, &rt->mu);
+		}
+		uv_mutex_unlock(&rt->mu);
+
+		ev = grpc_completion_queue_next(rt->cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
+		uv_mutex_lock(&rt->mu);
+		if (ev.type == GRPC_QUEUE_SHUTDOWN) {
+			rt->q_shutdown = true;
+			uv_mutex_unlock(&rt->mu);
+			uv_async_send(&rt->async);
+			return;
+		}
+		if (ev.type != GRPC_OP_COMPLETE) {
+			uv_mutex_unlock(&rt->mu);
+			continue;
+		}
+		wake = rt->q_len == 0;
+		push_event(rt, ev.tag, ev.success != 0);
+		uv_mutex_unlock(&rt->mu);
+		if (wake) {
+			uv_async_send(&rt->async);
+		}
+	}
+}
+
+/* ---- the loop side ------------------------------------------------------------------- */
+
+static void dispatch(struct wt_rpc *rt, struct wt__rpc_op *op, bool ok)
+{
+	op->cb(op, ok);
+}
+
+static void on_idle(uv_idle_t *h);
+
+static void poll_start(struct wt_rpc *rt)
+{
+	if (rt->poll_window_us == 0 || rt->idle_active || rt->cq_shutdown_started) {
+		return;
+	}
+	rt->last_event_ns = uv_hrtime();
+	rt->idle_active = true;
+	uv_mutex_lock(&rt->mu);
+	rt->loop_polling = true;
+	uv_mutex_unlock(&rt->mu);
+	uv_idle_start(&rt->idle, on_idle);
+}
+
+static void poll_stop(struct wt_rpc *rt)
+{
+	if (!rt->idle_active) {
+		return;
+	}
+	rt->idle_active = false;
+	uv_idle_stop(&rt->idle);
+	uv_mutex_lock(&rt->mu);
+	rt->loop_polling = false;
+	uv_cond_signal(&rt->cond);
+	uv_mutex_unlock(&rt->mu);
+}
+
+static void on_idle(uv_idle_t *h)
+{
+	struct wt_rpc *rt = h->data;
+	int n = 0;
+
+	while (n < POLL_BATCH_MAX && rt->idle_active) {
+		grpc_event ev =
+			grpc_completion_queue_next(rt->cq, gpr_inf_past(GPR_CLOCK_MONOTONIC), NULL);
+
+		if (ev.type != GRPC_OP_COMPLETE) {
+			break;
+		}
+		n++;
+		rt->stats.events_polled++;
+		dispatch(rt, ev.tag, ev.success != 0);
+	}
+	if (!rt->idle_active) {
+		return;
+	}
+	if (n > 0) {
+		rt->last_event_ns = uv_hrtime();
+	} else if (uv_hrtime() - rt->last_event_ns > (uint64_t)rt->poll_window_us * 1000u) {
+		poll_stop(rt);
+	}
+}
+
+static void on_close_handle(uv_handle_t *h)
+{
+	struct wt_rpc *rt = h->data;
+	wt_rpc_closed_cb *cb;
+	void *arg;
+
+	if (--rt->pending_closes > 0) {
+		return;
+	}
+	cb = rt->close_cb;
+	arg = rt->close_arg;
+	uv_cond_destroy(&rt->cond);
+	uv_cond_destroy(&rt->cond_space);
+	uv_mutex_destroy(&rt->mu);
+	wt_free(rt->q);
+	wt_free(rt->spare);
+	wt_free(rt);
+	grpc_shutdown();
+	if (cb != NULL) {
+		cb(arg);
+	}
+}
+
+static void finish_close(struct wt_rpc *rt)
+{
+	uv_thread_join(&rt->thread);
+	rt->thread_started = false;
+	grpc_completion_queue_destroy(rt->cq);
+	rt->cq = NULL;
+	rt->pending_closes = 2;
+	uv_close((uv_handle_t *)&rt->async, on_close_handle);
+	uv_close((uv_handle_t *)&rt->idle, on_close_handle);
+}
+
+static void on_async(uv_async_t *h)
+{
+	struct wt_rpc *rt = h->data;
+	struct wt__rpc_ev *evs;
+	size_t n;
+	bool shutdown;
+
+	rt->stats.wakeups++;
+	uv_mutex_lock(&rt->mu);
+	evs = rt->q;
+	n = rt->q_len;
+	rt->q = rt->spare;
+	rt->q_len = 0;
+	shutdown = rt->q_shutdown;
+	if (n == rt->q_cap) {
+		uv_cond_signal(&rt->cond_space);
+	}
+	uv_mutex_unlock(&rt->mu);
+
+	for (size_t i = 0; i < n; i++) {
+		rt->stats.events_handoff++;
+		dispatch(rt, evs[i].op, evs[i].ok);
+	}
+	rt->spare = evs;
+	if (shutdown) {
+		finish_close(rt);
+		return;
+	}
+	if (n > 0) {
+		poll_start(rt);
+	}
+}
+
+int wt_rpc_new(struct wt_rpc **out, uv_loop_t *loop, const struct wt_rpc_opts *opts)
+{
+	struct wt_rpc *rt = wt_calloc(1, sizeof(*rt));
+	int rc;
+
+	rt->loop = loop;
+	rt->poll_window_us = opts != NULL ? opts->poll_window_us : DEFAULT_POLL_WINDOW_US;
+	wt__rpc_list_init(&rt->servers);
+	wt__rpc_list_init(&rt->channels);
+	grpc_init();
+	rt->cq = grpc_completion_queue_create_for_next(NULL);
+	rt->q_cap = HANDOFF_CAP;
+	rt->q = wt_calloc(HANDOFF_CAP, sizeof(*rt->q));
+	rt->spare = wt_calloc(HANDOFF_CAP, sizeof(*rt->spare));
+	uv_mutex_init(&rt->mu);
+	uv_cond_init(&rt->cond);
+	uv_cond_init(&rt->cond_space);
+	uv_async_init(loop, &rt->async, on_async);
+	rt->async.data = rt;
+	uv_idle_init(loop, &rt->idle);
+	rt->idle.data = rt;
+	rc = uv_thread_create(&rt->thread, cq_thread_main, rt);
+	if (rc < 0) {
+		WT_LOG_ERR("rpc", "cannot start completion-queue thread (%s)", uv_strerror(rc));
+		goto fail;
+	}
+	rt->thread_started = true;
+	*out = rt;
+	return 0;
+fail:
+	/* Nothing was queued yet: tear down synchronously except the handles. */
+	grpc_completion_queue_shutdown(rt->cq);
+	while (grpc_completion_queue_next(rt->cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL).type !=
+	       GRPC_QUEUE_SHUTDOWN) {
+	}
+	grpc_completion_queue_destroy(rt->cq);
+	rt->cq = NULL;
+	rt->close_cb = NULL;
+	rt->pending_closes = 2;
+	uv_close((uv_handle_t *)&rt->async, on_close_handle);
+	uv_close((uv_handle_t *)&rt->idle, on_close_handle);
+	return rc;
+}
+
+void wt__rpc_maybe_shutdown_cq(struct wt_rpc *rt)
+{
+	struct wt__rpc_link *l, *next;
+
+	if (!rt->closing || rt->cq_shutdown_started) {
+		return;
+	}
+	for (l = rt->servers.next; l != &rt->servers; l = l->next) {
+		if (!wt__rpc_server_done((struct wt_rpc_server *)l)) {
+			return;
+		}
+	}
+	for (l = rt->channels.next; l != &rt->channels; l = l->next) {
+		if (!wt__rpc_channel_done((struct wt_rpc_channel *)l)) {
+			return;
+		}
+	}
+	if (rt->calls_live > 0) {
+		return;
+	}
+	for (l = rt->servers.next; l != &rt->servers; l = next) {
+		next = l->next;
+		wt__rpc_server_destroy((struct wt_rpc_server *)l);
+	}
+	for (l = rt->channels.next; l != &rt->channels; l = next) {
+		next = l->next;
+		wt__rpc_channel_destroy((struct wt_rpc_channel *)l);
+	}
+	rt->cq_shutdown_started = true;
+	poll_stop(rt);
+	grpc_completion_queue_shutdown(rt->cq);
+}
+
+void wt_rpc_close(struct wt_rpc *rt, wt_rpc_closed_cb *cb, void *arg)
+{
+	struct wt__rpc_link *l, *next;
+
+	if (rt->closing) {
+		return;
+	}
+	rt->closing = true;
+	rt->close_cb = cb;
+	rt->close_arg = arg;
+	for (l = rt->servers.next; l != &rt->servers; l = next) {
+		next = l->next;
+		wt__rpc_server_shutdown((struct wt_rpc_server *)l);
+	}
+	for (l = rt->channels.next; l != &rt->channels; l = next) {
+		next = l->next;
+		wt__rpc_channel_shutdown((struct wt_rpc_channel *)l);
+	}
+	wt__rpc_maybe_shutdown_cq(rt);
+}
+
+void wt_rpc_get_stats(const struct wt_rpc *rt, struct wt_rpc_stats *out)
+{
+	*out = rt->stats;
+	out->calls_live = rt->calls_live;
+}
