@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,6 +25,8 @@
 #include "wt/rpc.h"
 #include "wt_proc.h"
 #include "wt_test.h"
+
+extern char **environ;
 
 #define ECHO_UNARY  "/test.Echo/Unary"
 #define ECHO_STREAM "/test.Echo/Stream"
@@ -202,7 +205,7 @@ static void start_server(struct fixture *f, const struct wt_rpc_tls *tls, size_t
 
 static struct fixture *begin(void)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct fixture *f = test_calloc(1, sizeof(*f));
 	static const struct wt_mem_hooks hooks = { track_malloc, track_calloc, track_realloc,
 						   track_free };
 
@@ -235,7 +238,7 @@ static void end(struct fixture *f)
 	uv_run(&f->loop, UV_RUN_DEFAULT);
 	assert_int_equal(uv_loop_close(&f->loop), 0);
 	wt_mem_set_hooks(NULL);
-	free(f);
+	test_free(f);
 }
 
 /* ---- client callbacks ------------------------------------------------------------------ */
@@ -408,7 +411,7 @@ static void test_oversize_rejected(void **state)
 	struct fixture *f = begin();
 	struct wt_rpc_channel *ch;
 	struct wt_rpc_channel_cfg cfg = { 0 };
-	uint8_t *big = calloc(1, 64 * 1024);
+	uint8_t *big = test_calloc(1, 64 * 1024);
 
 	start_server(f, &insecure, 1024);
 	cfg.target = f->target;
@@ -425,7 +428,7 @@ static void test_oversize_rejected(void **state)
 	/* A client-side ceiling refuses before sending. */
 	assert_int_equal(wt_rpc_unary(ch, ECHO_UNARY, big, 200 * 1024, 2000, unary_done, f),
 			 WT_E2BIG);
-	free(big);
+	test_free(big);
 	wt_rpc_channel_free(ch);
 	end(f);
 }
@@ -458,66 +461,57 @@ static void test_shutdown_with_open_streams(void **state)
 	end(f);
 }
 
-/* A real peer process that opens a stream and is then killed with SIGKILL. The child is forked
- * before it touches gRPC and builds its own runtime. */
-static void peer_child(int rfd)
+/* A real peer process: this test binary re-executed with "--peer TARGET" (a fresh image, so no
+ * gRPC state is inherited), which opens a stream, sends forever, and is killed with SIGKILL. */
+static int peer_main(const char *target)
 {
-	char target[64] = { 0 };
 	uv_loop_t loop;
 	struct wt_rpc *rt;
 	struct wt_rpc_channel *ch;
 	struct wt_rpc_channel_cfg cfg = { 0 };
 	struct wt_rpc_cstream *cs;
 	struct fixture dummy = { 0 };
-	ssize_t n = read(rfd, target, sizeof(target) - 1);
 
-	if (n <= 0) {
-		_exit(1);
-	}
-	wt_mem_set_hooks(NULL);
 	uv_loop_init(&loop);
-	wt_rpc_new(&rt, &loop, NULL);
+	if (wt_rpc_new(&rt, &loop, NULL) < 0) {
+		return 1;
+	}
 	cfg.target = target;
 	cfg.tls = insecure;
-	wt_rpc_channel_new(&ch, rt, &cfg);
+	if (wt_rpc_channel_new(&ch, rt, &cfg) < 0 ||
+	    wt_rpc_cstream_open(&cs, ch, ECHO_STREAM, &cstream_h, &dummy) < 0) {
+		return 1;
+	}
 	dummy.in_order = true;
-	wt_rpc_cstream_open(&cs, ch, ECHO_STREAM, &cstream_h, &dummy);
 	for (uint32_t i = 0;; i++) {
-		wt_rpc_cstream_send(cs, (const uint8_t *)&i, sizeof(i));
+		(void)wt_rpc_cstream_send(cs, (const uint8_t *)&i, sizeof(i));
 		uv_run(&loop, UV_RUN_NOWAIT);
 		usleep(1000);
 	}
+	return 0;
 }
+
+static char self_exe[4096];
 
 static void test_peer_vanishes(void **state)
 {
-	int fds[2];
-	pid_t pid;
 	struct fixture *f = begin();
+	pid_t pid;
 	uint64_t t0;
+	int status;
 
-	/* This test forks, so it tears the fixture's runtime down and builds it after fork. */
-	wt_rpc_close(f->rt, on_rt_closed, f);
-	run_until(&f->loop, &f->rt_closed, 10000);
-	f->rt = NULL;
-	f->rt_closed = false;
-	assert_int_equal(pipe(fds), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(fds[1]);
-		peer_child(fds[0]);
-	}
-	close(fds[0]);
-	assert_int_equal(wt_rpc_new(&f->rt, &f->loop, NULL), 0);
 	start_server(f, &insecure, 0);
-	assert_int_equal(write(fds[1], f->target, strlen(f->target)), (ssize_t)strlen(f->target));
-	close(fds[1]);
-	RUN_UNTIL(f, f->server_msgs >= 20, 10000);
+	{
+		char *const argv[] = { self_exe, (char *)"--peer", f->target, NULL };
+
+		assert_int_equal(posix_spawn(&pid, self_exe, NULL, NULL, argv, environ), 0);
+	}
+	RUN_UNTIL(f, f->server_msgs >= 20, 20000);
 	assert_true(f->server_msgs >= 20);
 	assert_int_equal(f->streams_closed, 0);
 	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
 	t0 = uv_hrtime();
 	RUN_UNTIL(f, f->streams_closed == 1, 10000);
 	assert_int_equal(f->streams_closed, 1);
@@ -705,7 +699,7 @@ static void test_codes(void **state)
 	assert_string_equal(wt_rpc_code_name((enum wt_rpc_code)99), "UNKNOWN");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_codes),
@@ -722,5 +716,11 @@ int main(void)
 	};
 
 	signal(SIGPIPE, SIG_IGN);
+	if (argc == 3 && strcmp(argv[1], "--peer") == 0) {
+		return peer_main(argv[2]);
+	}
+	if (readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1) < 0) {
+		return 1;
+	}
 	return cmocka_run_group_tests(tests, setup_pki, teardown_pki);
 }

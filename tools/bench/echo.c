@@ -1,0 +1,594 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* wattlease-bench-echo: the floor under every latency target of wattlease.
+ *
+ * Measures, in one run on loopback, a bidirectional-stream echo served two ways:
+ *   bare: gRPC C core with the handlers on the completion-queue thread, no libuv, no logic;
+ *   wt:   the same echo through the wt_common runtime (CQ thread + libuv loop).
+ * Both servers run in a forked process of their own; the client is the same bare C-core client
+ * in this process for both, so the difference between the rows is the server runtime alone.
+ * Latency: one stream, ping-pong, one message in flight. Throughput: several streams, each
+ * ping-pong, all in flight at once. Ratios are wt / bare, measured in the same run.
+ *
+ * This tool is the one place outside common/src/rpc*.c that includes <grpc/...>: the bare
+ * baseline is by definition raw gRPC. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <grpc/byte_buffer.h>
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
+#include <grpc/support/time.h>
+#include <uv.h>
+
+#include "wt/log.h"
+#include "wt/mem.h"
+#include "wt/rpc.h"
+
+#define METHOD	     "/wattlease.bench.Echo/Stream"
+#define MAX_STREAMS  64
+#define MSG_BYTES    64
+#define MAX_MSG_SIZE (64 * 1024)
+
+struct opts {
+	uint32_t msgs;	  /* latency samples */
+	uint32_t warmup;  /* discarded round trips */
+	uint32_t streams; /* throughput streams */
+	double tput_s;	  /* throughput duration */
+	uint32_t poll_us; /* wt runtime poll window */
+	const char *json;
+	bool demo;
+};
+
+/* ---- bare server: handlers on the CQ thread ---------------------------------------------- */
+
+enum bare_kind {
+	BARE_NEW,
+	BARE_RECV,
+	BARE_SEND,
+	BARE_CLOSE,
+};
+
+struct bare_call;
+
+struct bare_tag {
+	enum bare_kind kind;
+	struct bare_call *c;
+};
+
+struct bare_call {
+	grpc_call *call;
+	gpr_timespec deadline;
+	grpc_metadata_array md;
+	grpc_byte_buffer *recv_bb;
+	grpc_byte_buffer *send_bb;
+	int cancelled;
+	int refs;
+	bool md_sent;
+	struct bare_tag t_new, t_recv, t_send, t_close;
+};
+
+static void bare_post_new(grpc_server *srv, void *method, grpc_completion_queue *cq)
+{
+	struct bare_call *c = wt_calloc(1, sizeof(*c));
+
+	c->t_new = (struct bare_tag){ BARE_NEW, c };
+	c->t_recv = (struct bare_tag){ BARE_RECV, c };
+	c->t_send = (struct bare_tag){ BARE_SEND, c };
+	c->t_close = (struct bare_tag){ BARE_CLOSE, c };
+	grpc_metadata_array_init(&c->md);
+	grpc_server_request_registered_call(srv, method, &c->call, &c->deadline, &c->md, NULL, cq,
+					    cq, &c->t_new);
+}
+
+static void bare_unref(struct bare_call *c)
+{
+	if (--c->refs > 0) {
+		return;
+	}
+	grpc_metadata_array_destroy(&c->md);
+	grpc_call_unref(c->call);
+	wt_free(c);
+}
+
+static void bare_recv(struct bare_call *c)
+{
+	grpc_op op = { 0 };
+
+	op.op = GRPC_OP_RECV_MESSAGE;
+	op.data.recv_message.recv_message = &c->recv_bb;
+	c->refs++;
+	grpc_call_start_batch(c->call, &op, 1, &c->t_recv, NULL);
+}
+
+static int bare_server(int port_fd)
+{
+	grpc_completion_queue *cq;
+	grpc_server *srv;
+	grpc_server_credentials *creds;
+	void *method;
+	grpc_arg arg = { GRPC_ARG_INTEGER,
+			 (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+			 { .integer = MAX_MSG_SIZE } };
+	grpc_channel_args args = { 1, &arg };
+	int port;
+
+	grpc_init();
+	cq = grpc_completion_queue_create_for_next(NULL);
+	srv = grpc_server_create(&args, NULL);
+	grpc_server_register_completion_queue(srv, cq, NULL);
+	method = grpc_server_register_method(srv, METHOD, NULL, GRPC_SRM_PAYLOAD_NONE, 0);
+	creds = grpc_insecure_server_credentials_create();
+	port = grpc_server_add_http2_port(srv, "127.0.0.1:0", creds);
+	grpc_server_credentials_release(creds);
+	grpc_server_start(srv);
+	for (int i = 0; i < 8; i++) {
+		bare_post_new(srv, method, cq);
+	}
+	if (write(port_fd, &port, sizeof(port)) != sizeof(port)) {
+		return 1;
+	}
+	close(port_fd);
+	for (;;) {
+		grpc_event ev =
+			grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
+		struct bare_tag *t;
+		struct bare_call *c;
+		grpc_op op[2];
+
+		if (ev.type != GRPC_OP_COMPLETE) {
+			continue;
+		}
+		t = ev.tag;
+		c = t->c;
+		memset(op, 0, sizeof(op));
+		switch (t->kind) {
+		case BARE_NEW:
+			bare_post_new(srv, method, cq);
+			c->refs = 1; /* the close op */
+			op[0].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+			op[0].data.recv_close_on_server.cancelled = &c->cancelled;
+			grpc_call_start_batch(c->call, op, 1, &c->t_close, NULL);
+			bare_recv(c);
+			break;
+		case BARE_RECV:
+			if (!ev.success || c->recv_bb == NULL) {
+				grpc_call_cancel(c->call, NULL);
+				bare_unref(c);
+				break;
+			}
+			/* Echo: the received buffer is sent back as it is. */
+			c->send_bb = c->recv_bb;
+			c->recv_bb = NULL;
+			{
+				size_t n = 0;
+
+				if (!c->md_sent) {
+					op[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+					c->md_sent = true;
+				}
+				op[n].op = GRPC_OP_SEND_MESSAGE;
+				op[n].data.send_message.send_message = c->send_bb;
+				n++;
+				c->refs++;
+				grpc_call_start_batch(c->call, op, n, &c->t_send, NULL);
+			}
+			bare_recv(c);
+			bare_unref(c);
+			break;
+		case BARE_SEND:
+			grpc_byte_buffer_destroy(c->send_bb);
+			c->send_bb = NULL;
+			bare_unref(c);
+			break;
+		case BARE_CLOSE:
+			bare_unref(c);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* ---- wt server: the project runtime ----------------------------------------------------- */
+
+static int wt_open(void *arg, struct wt_rpc_sstream *s)
+{
+	return 0;
+}
+
+static void wt_msg(void *arg, struct wt_rpc_sstream *s, const uint8_t *buf, size_t len)
+{
+	(void)wt_rpc_sstream_send(s, buf, len);
+}
+
+static void wt_closed(void *arg, struct wt_rpc_sstream *s, enum wt_rpc_code code)
+{
+}
+
+static int wt_server(int port_fd, uint32_t poll_us)
+{
+	static const struct wt_rpc_stream_handlers h = { wt_open, wt_msg, wt_closed };
+	struct wt_rpc_opts o = { .poll_window_us = poll_us };
+	struct wt_rpc_server_cfg cfg = { 0 };
+	struct wt_rpc_server *srv;
+	struct wt_rpc *rt;
+	uv_loop_t loop;
+	int port;
+
+	wt_log_set_level(WT_LOG_LEVEL_ERR);
+	uv_loop_init(&loop);
+	if (wt_rpc_new(&rt, &loop, &o) < 0) {
+		return 1;
+	}
+	cfg.listen_addr = "127.0.0.1:0";
+	cfg.max_msg_bytes = MAX_MSG_SIZE;
+	cfg.tls.insecure = true;
+	if (wt_rpc_server_new(&srv, rt, &cfg) < 0 ||
+	    wt_rpc_server_add_stream(srv, METHOD, &h, NULL) < 0 ||
+	    wt_rpc_server_start(srv, &port) < 0) {
+		return 1;
+	}
+	if (write(port_fd, &port, sizeof(port)) != sizeof(port)) {
+		return 1;
+	}
+	close(port_fd);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	return 0;
+}
+
+/* ---- client: bare C core, identical for both servers ------------------------------------ */
+
+struct cstream {
+	grpc_call *call;
+	grpc_metadata_array md_init, md_trail;
+	grpc_status_code status;
+	grpc_slice details;
+	grpc_byte_buffer *send_bb, *recv_bb;
+	bool first;
+	uint64_t sent_ns;
+	uint64_t done;
+	int pending; /* 2 ops per round trip: send + recv */
+};
+
+static void cs_round(struct cstream *s, const uint8_t *payload)
+{
+	grpc_op op[3];
+	size_t n = 0;
+	grpc_slice slice = grpc_slice_from_copied_buffer((const char *)payload, MSG_BYTES);
+
+	memset(op, 0, sizeof(op));
+	s->send_bb = grpc_raw_byte_buffer_create(&slice, 1);
+	grpc_slice_unref(slice);
+	if (s->first) {
+		op[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+	}
+	op[n].op = GRPC_OP_SEND_MESSAGE;
+	op[n].data.send_message.send_message = s->send_bb;
+	n++;
+	s->sent_ns = uv_hrtime();
+	grpc_call_start_batch(s->call, op, n, (void *)((uintptr_t)s | 1u), NULL);
+	n = 0;
+	memset(op, 0, sizeof(op));
+	if (s->first) {
+		op[n].op = GRPC_OP_RECV_INITIAL_METADATA;
+		op[n].data.recv_initial_metadata.recv_initial_metadata = &s->md_init;
+		n++;
+		s->first = false;
+	}
+	op[n].op = GRPC_OP_RECV_MESSAGE;
+	op[n].data.recv_message.recv_message = &s->recv_bb;
+	n++;
+	grpc_call_start_batch(s->call, op, n, (void *)((uintptr_t)s | 2u), NULL);
+	s->pending = 2;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct result {
+	double p50_us, p99_us, p999_us;
+	double msgs_per_s;
+};
+
+static int client_run(int port, const struct opts *o, struct result *r)
+{
+	char target[64];
+	grpc_completion_queue *cq = grpc_completion_queue_create_for_next(NULL);
+	grpc_channel_credentials *creds = grpc_insecure_credentials_create();
+	grpc_arg arg = { GRPC_ARG_INTEGER,
+			 (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+			 { .integer = MAX_MSG_SIZE } };
+	grpc_channel_args args = { 1, &arg };
+	grpc_channel *ch;
+	struct cstream *ss = wt_calloc(o->streams, sizeof(*ss));
+	uint64_t *lat = wt_calloc(o->msgs, sizeof(*lat));
+	uint8_t payload[MSG_BYTES];
+	grpc_slice method = grpc_slice_from_static_string(METHOD);
+	uint64_t t0, total = 0, n_lat = 0;
+
+	memset(payload, 0xa5, sizeof(payload));
+	snprintf(target, sizeof(target), "127.0.0.1:%d", port);
+	ch = grpc_channel_create(target, creds, &args);
+	grpc_channel_credentials_release(creds);
+	for (uint32_t i = 0; i < o->streams; i++) {
+		ss[i].call =
+			grpc_channel_create_call(ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, method,
+						 NULL, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
+		grpc_metadata_array_init(&ss[i].md_init);
+		grpc_metadata_array_init(&ss[i].md_trail);
+		ss[i].first = true;
+	}
+
+	/* Phase 1: latency on stream 0 alone. Phase 2: throughput on all streams. */
+	for (int phase = 1; phase <= 2; phase++) {
+		uint32_t active = phase == 1 ? 1 : o->streams;
+		uint64_t end_ns = 0, rounds = 0;
+		bool stopping = false;
+		int inflight = 0;
+
+		for (uint32_t i = 0; i < active; i++) {
+			cs_round(&ss[i], payload);
+			inflight++;
+		}
+		t0 = uv_hrtime();
+		if (getenv("WT_BENCH_DEBUG") != NULL) {
+			fprintf(stderr, "bench: phase %d streams %u\n", phase, active);
+		}
+		if (phase == 2) {
+			end_ns = t0 + (uint64_t)(o->tput_s * 1e9);
+		}
+		while (inflight > 0) {
+			grpc_event ev = grpc_completion_queue_next(
+				cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
+			struct cstream *s;
+			uint64_t now;
+
+			if (ev.type != GRPC_OP_COMPLETE) {
+				continue;
+			}
+			if (!ev.success) {
+				fprintf(stderr, "bench: stream failed\n");
+				return -1;
+			}
+			s = (struct cstream *)((uintptr_t)ev.tag & ~(uintptr_t)3);
+			if (((uintptr_t)ev.tag & 3u) == 1u) {
+				grpc_byte_buffer_destroy(s->send_bb);
+			} else if (s->recv_bb != NULL) {
+				grpc_byte_buffer_destroy(s->recv_bb);
+				s->recv_bb = NULL;
+			}
+			if (--s->pending > 0) {
+				continue;
+			}
+			now = uv_hrtime();
+			inflight--;
+			rounds++;
+			if (phase == 1) {
+				if (rounds > o->warmup && n_lat < o->msgs) {
+					lat[n_lat++] = now - s->sent_ns;
+				}
+				stopping = n_lat >= o->msgs;
+			} else {
+				stopping = now >= end_ns;
+				total++;
+			}
+			if (!stopping) {
+				cs_round(s, payload);
+				inflight++;
+			}
+		}
+		if (phase == 2) {
+			r->msgs_per_s = (double)total / ((double)(uv_hrtime() - t0) / 1e9);
+		}
+	}
+	qsort(lat, n_lat, sizeof(*lat), cmp_u64);
+	r->p50_us = (double)lat[n_lat / 2] / 1e3;
+	r->p99_us = (double)lat[(n_lat * 99) / 100] / 1e3;
+	r->p999_us = (double)lat[(n_lat * 999) / 1000] / 1e3;
+
+	for (uint32_t i = 0; i < o->streams; i++) {
+		grpc_call_cancel(ss[i].call, NULL);
+		grpc_call_unref(ss[i].call);
+		grpc_metadata_array_destroy(&ss[i].md_init);
+		grpc_metadata_array_destroy(&ss[i].md_trail);
+	}
+	grpc_channel_destroy(ch);
+	grpc_completion_queue_shutdown(cq);
+	while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL).type !=
+	       GRPC_QUEUE_SHUTDOWN) {
+	}
+	grpc_completion_queue_destroy(cq);
+	wt_free(ss);
+	wt_free(lat);
+	return 0;
+}
+
+/* Fork a server process (before this process touches gRPC) and return its pid and port. */
+static pid_t spawn_server(bool wt, const struct opts *o, int *port)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe(fds) < 0) {
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		_exit(wt ? wt_server(fds[1], o->poll_us) : bare_server(fds[1]));
+	}
+	close(fds[1]);
+	if (pid < 0 || read(fds[0], port, sizeof(*port)) != sizeof(*port)) {
+		close(fds[0]);
+		return -1;
+	}
+	close(fds[0]);
+	return pid;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: wattlease-bench-echo [--msgs N] [--streams N] [--seconds S]\n"
+		   "                            [--poll-us US] [--json FILE] [--demo]\n"
+		   "Measures a bare gRPC C-core bidi-stream echo and the same echo through the\n"
+		   "wattlease runtime, on loopback, in one run, and prints both and their ratio.\n"
+		   "  --msgs N      latency samples (default 20000)\n"
+		   "  --streams N   concurrent streams for throughput, 1-64 (default 16)\n"
+		   "  --seconds S   throughput duration per server (default 3)\n"
+		   "  --poll-us US  wattlease runtime loop poll window, 0 = pure hand-off (2000)\n"
+		   "  --json FILE   also write the figures as JSON\n"
+		   "  --demo        a short run with an explanation (used by tools/quickstart "
+		   "demo)\n");
+}
+
+static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s || v < min || v > max) {
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "msgs", required_argument, NULL, 'm' },
+		{ "streams", required_argument, NULL, 's' },
+		{ "seconds", required_argument, NULL, 't' },
+		{ "poll-us", required_argument, NULL, 'p' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "demo", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = { 20000, 2000, 16, 3.0, 2000, NULL, false };
+	struct result r[2];
+	const char *names[2] = { "bare", "wt" };
+	uint32_t secs = 3;
+	pid_t pids[2];
+	int ports[2];
+	int c, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		int bad = 0;
+
+		switch (c) {
+		case 'm':
+			bad = parse_u32(optarg, 100, 10000000, &o.msgs);
+			break;
+		case 's':
+			bad = parse_u32(optarg, 1, MAX_STREAMS, &o.streams);
+			break;
+		case 't':
+			bad = parse_u32(optarg, 1, 600, &secs);
+			o.tput_s = secs;
+			break;
+		case 'p':
+			bad = parse_u32(optarg, 0, 1000000, &o.poll_us);
+			break;
+		case 'j':
+			o.json = optarg;
+			break;
+		case 'd':
+			o.demo = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+		if (bad) {
+			fprintf(stderr, "wattlease-bench-echo: invalid value '%s' for --%s\n",
+				optarg, longopts[0].name == NULL ? "?" : argv[optind - 2] + 2);
+			return 2;
+		}
+	}
+	if (o.demo) {
+		o.msgs = 5000;
+		o.warmup = 500;
+		o.tput_s = 2.0;
+		printf("wattlease echo demo: a gRPC bidi stream served by a bare C-core echo and "
+		       "by\n"
+		       "the wattlease runtime (gRPC completion queue handed to one libuv loop).\n"
+		       "Each row: %u ping-pong round trips of %d bytes, then %u streams for %.0f "
+		       "s.\n\n",
+		       o.msgs, MSG_BYTES, o.streams, o.tput_s);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	/* Both servers are forked before this process initialises gRPC: its state does not
+	 * survive a fork. The idle one sleeps in epoll while the other is measured. */
+	for (int i = 0; i < 2; i++) {
+		pids[i] = spawn_server(i == 1, &o, &ports[i]);
+		if (pids[i] < 0) {
+			fprintf(stderr, "wattlease-bench-echo: cannot start the %s server\n",
+				names[i]);
+			return 1;
+		}
+	}
+	grpc_init();
+	for (int i = 0; i < 2; i++) {
+		if (client_run(ports[i], &o, &r[i]) < 0) {
+			fprintf(stderr, "wattlease-bench-echo: %s run failed\n", names[i]);
+			rc = 1;
+			break;
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		kill(pids[i], SIGKILL);
+		waitpid(pids[i], NULL, 0);
+	}
+	if (rc != 0) {
+		return rc;
+	}
+	printf("%-6s %10s %10s %10s %14s\n", "server", "p50_us", "p99_us", "p999_us", "msgs_per_s");
+	for (int i = 0; i < 2; i++) {
+		printf("%-6s %10.1f %10.1f %10.1f %14.0f\n", names[i], r[i].p50_us, r[i].p99_us,
+		       r[i].p999_us, r[i].msgs_per_s);
+	}
+	printf("%-6s %10.2f %10.2f %10.2f %14.2f\n", "ratio", r[1].p50_us / r[0].p50_us,
+	       r[1].p99_us / r[0].p99_us, r[1].p999_us / r[0].p999_us,
+	       r[1].msgs_per_s / r[0].msgs_per_s);
+	printf("(ratio = wt / bare; latency: lower is better, throughput: higher is better;\n"
+	       " %u samples, %u streams, %.0f s throughput, poll window %u us)\n",
+	       o.msgs, o.streams, o.tput_s, o.poll_us);
+	if (o.json != NULL) {
+		FILE *f = fopen(o.json, "w");
+
+		if (f == NULL) {
+			fprintf(stderr, "wattlease-bench-echo: cannot write %s: %s\n", o.json,
+				strerror(errno));
+			return 1;
+		}
+		fprintf(f,
+			"{\"echo_p50_us\": %.1f, \"echo_p99_us\": %.1f, \"echo_p999_us\": %.1f, "
+			"\"echo_msgs_per_s\": %.0f, \"wt_p50_us\": %.1f, \"wt_p99_us\": %.1f, "
+			"\"wt_p999_us\": %.1f, \"wt_msgs_per_s\": %.0f, \"p99_ratio\": %.3f, "
+			"\"msgs_per_s_ratio\": %.3f, \"poll_window_us\": %u}\n",
+			r[0].p50_us, r[0].p99_us, r[0].p999_us, r[0].msgs_per_s, r[1].p50_us,
+			r[1].p99_us, r[1].p999_us, r[1].msgs_per_s, r[1].p99_us / r[0].p99_us,
+			r[1].msgs_per_s / r[0].msgs_per_s, o.poll_us);
+		fclose(f);
+	}
+	grpc_shutdown();
+	return 0;
+}
