@@ -6,7 +6,7 @@
  *    mutex-protected vector and calls uv_async_send() when the vector went from empty to
  *    non-empty; the async callback swaps the vector with a spare and dispatches every entry
  *    outside the lock (uv_async_send coalesces wakeups, so it must drain everything);
- *  - poll mode: after an event, the loop keeps polling the queue itself with a zero deadline
+ *  - poll mode (opt-in): after an event, the loop keeps polling the queue itself with a zero deadline
  *    from a uv_idle handle for poll_window_us, and the CQ thread parks on a condition variable.
  *    In gRPC 1.51 the caller of cq_next drives network I/O, so the loop then reads the socket
  *    directly and the two thread wake-ups of the hand-off leave the latency path.
@@ -23,7 +23,7 @@
 #include "wt/log.h"
 #include "wt/mem.h"
 
-#define DEFAULT_POLL_WINDOW_US 2000u
+#define DEFAULT_POLL_WINDOW_US 0u
 #define POLL_BATCH_MAX	       64
 #define HANDOFF_CAP	       4096u
 

@@ -447,7 +447,7 @@ static void usage(FILE *f)
 		   "  --msgs N      latency samples (default 20000)\n"
 		   "  --streams N   concurrent streams for throughput, 1-64 (default 16)\n"
 		   "  --seconds S   throughput duration per server (default 3)\n"
-		   "  --poll-us US  wattlease runtime loop poll window, 0 = pure hand-off (2000)\n"
+		   "  --poll-us US  wattlease runtime loop poll window, 0 = pure hand-off (0)\n"
 		   "  --json FILE   also write the figures as JSON\n"
 		   "  --demo        a short run with an explanation (used by tools/quickstart "
 		   "demo)\n");
@@ -479,7 +479,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { 20000, 2000, 16, 3.0, 2000, NULL, false };
+	struct opts o = { 20000, 2000, 16, 3.0, 0, NULL, false };
 	struct result r[2];
 	const char *names[2] = { "bare", "wt" };
 	uint32_t secs = 3;

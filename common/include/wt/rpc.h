@@ -3,9 +3,11 @@
  *
  * Threading (STYLE.md section 7): exactly one completion-queue thread blocks in
  * grpc_completion_queue_next() and hands {tag, ok} to the loop through a mutex-protected vector
- * and uv_async_send(); it never dereferences a tag. While traffic flows, the loop also polls the
- * queue itself with a zero deadline from a uv_idle handle for a short window (poll_window_us),
- * which removes the thread hand-off from the latency of a busy stream and costs no CPU when idle.
+ * and uv_async_send(); it never dereferences a tag. Optionally (poll_window_us > 0), after an
+ * event the loop keeps polling the queue itself with a zero deadline from a uv_idle handle for
+ * that window while the CQ thread parks: on a dedicated core this removes the thread hand-off
+ * from the latency of a busy stream; on shared cores the spinning loop competes with gRPC's own
+ * threads and makes the tail worse, so it is off by default.
  * Every callback declared here runs on the loop thread; every function here must be called on
  * the loop thread. No other header in the project includes <grpc/...>: payloads are plain bytes
  * (protobuf-c encoding happens in the *_codec.c files) and statuses are enum wt_rpc_code.
@@ -77,8 +79,8 @@ struct wt_rpc_channel;
 struct wt_rpc_cstream;
 
 struct wt_rpc_opts {
-	/* Loop-side polling window after the last completion (us); 0 disables polling and leaves
-	 * the pure hand-off pattern. Default (when the opts pointer is NULL): 2000. */
+	/* Loop-side polling window after the last completion (us); 0 (the default when the opts
+	 * pointer is NULL) is the pure hand-off pattern with no CPU use when idle. */
 	uint32_t poll_window_us;
 };
 
