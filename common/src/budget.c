@@ -19,19 +19,19 @@ static const char *const zone_names[WT_ZONE_COUNT] = {
 	[WT_ZONE_BRANCH] = "branch",
 };
 
-static const char *const tier_names[WT_TIER_COUNT] = {
-	[WT_TIER_AGENT] = "agent",
-	[WT_TIER_RACK] = "rack",
-	[WT_TIER_CLUSTER] = "cluster",
-	[WT_TIER_GPU_THROTTLE] = "gpu_throttle",
+static const char *const tier_names[WT_BUDGET_TIER_COUNT] = {
+	[WT_BUDGET_AGENT] = "agent",
+	[WT_BUDGET_RACK] = "rack",
+	[WT_BUDGET_CLUSTER] = "cluster",
+	[WT_BUDGET_GPU_THROTTLE] = "gpu_throttle",
 };
 
 /* Position in the request chain, bottom up: the GPU throttles last, after every answer. */
-static const unsigned chain_rank[WT_TIER_COUNT] = {
-	[WT_TIER_GPU_THROTTLE] = 0,
-	[WT_TIER_AGENT] = 1,
-	[WT_TIER_RACK] = 2,
-	[WT_TIER_CLUSTER] = 3,
+static const unsigned chain_rank[WT_BUDGET_TIER_COUNT] = {
+	[WT_BUDGET_GPU_THROTTLE] = 0,
+	[WT_BUDGET_AGENT] = 1,
+	[WT_BUDGET_RACK] = 2,
+	[WT_BUDGET_CLUSTER] = 3,
 };
 
 void wt_budget_cfg_init(struct wt_budget_cfg *cfg)
@@ -40,10 +40,10 @@ void wt_budget_cfg_init(struct wt_budget_cfg *cfg)
 		/* DESIGN.md section 4: "meter/agent 5 ms, rack 20 ms, cluster 25 ms, GPU
 		 * throttle 20 ms". */
 		.tier_budget_ms = {
-			[WT_TIER_AGENT] = 5,
-			[WT_TIER_RACK] = 20,
-			[WT_TIER_CLUSTER] = 25,
-			[WT_TIER_GPU_THROTTLE] = 20,
+			[WT_BUDGET_AGENT] = 5,
+			[WT_BUDGET_RACK] = 20,
+			[WT_BUDGET_CLUSTER] = 25,
+			[WT_BUDGET_GPU_THROTTLE] = 20,
 		},
 		/* See the header for where each comes from. */
 		.zone_clearing_ms = {
@@ -53,12 +53,12 @@ void wt_budget_cfg_init(struct wt_budget_cfg *cfg)
 			[WT_ZONE_BRANCH] = 50,
 		},
 		.zone_tiers = {
-			[WT_ZONE_UTILITY_MAIN] = WT_TIER_ALL,
-			[WT_ZONE_SITE_SWITCHGEAR] = WT_TIER_ALL,
-			[WT_ZONE_DISTRIBUTION] = WT_TIER_BIT(WT_TIER_AGENT) |
-				WT_TIER_BIT(WT_TIER_RACK) | WT_TIER_BIT(WT_TIER_GPU_THROTTLE),
-			[WT_ZONE_BRANCH] = WT_TIER_BIT(WT_TIER_AGENT) |
-				WT_TIER_BIT(WT_TIER_GPU_THROTTLE),
+			[WT_ZONE_UTILITY_MAIN] = WT_BUDGET_ALL,
+			[WT_ZONE_SITE_SWITCHGEAR] = WT_BUDGET_ALL,
+			[WT_ZONE_DISTRIBUTION] = WT_BUDGET_BIT(WT_BUDGET_AGENT) |
+				WT_BUDGET_BIT(WT_BUDGET_RACK) | WT_BUDGET_BIT(WT_BUDGET_GPU_THROTTLE),
+			[WT_ZONE_BRANCH] = WT_BUDGET_BIT(WT_BUDGET_AGENT) |
+				WT_BUDGET_BIT(WT_BUDGET_GPU_THROTTLE),
 		},
 	};
 }
@@ -68,9 +68,9 @@ const char *wt_zone_name(enum wt_zone zone)
 	return (unsigned)zone < WT_ZONE_COUNT ? zone_names[zone] : "?";
 }
 
-const char *wt_tier_name(enum wt_tier tier)
+const char *wt_budget_tier_name(enum wt_budget_tier tier)
 {
-	return (unsigned)tier < WT_TIER_COUNT ? tier_names[tier] : "?";
+	return (unsigned)tier < WT_BUDGET_TIER_COUNT ? tier_names[tier] : "?";
 }
 
 int wt_zone_parse(const char *s, enum wt_zone *out)
@@ -84,11 +84,11 @@ int wt_zone_parse(const char *s, enum wt_zone *out)
 	return -EINVAL;
 }
 
-int wt_tier_parse(const char *s, enum wt_tier *out)
+int wt_budget_tier_parse(const char *s, enum wt_budget_tier *out)
 {
-	for (unsigned i = 0; i < WT_TIER_COUNT; i++) {
+	for (unsigned i = 0; i < WT_BUDGET_TIER_COUNT; i++) {
 		if (strcmp(s, tier_names[i]) == 0) {
-			*out = (enum wt_tier)i;
+			*out = (enum wt_budget_tier)i;
 			return 0;
 		}
 	}
@@ -121,8 +121,8 @@ static uint64_t zone_sum(const struct wt_budget_cfg *cfg, enum wt_zone zone)
 {
 	uint64_t sum = 0;
 
-	for (unsigned t = 0; t < WT_TIER_COUNT; t++) {
-		if (cfg->zone_tiers[zone] & WT_TIER_BIT(t)) {
+	for (unsigned t = 0; t < WT_BUDGET_TIER_COUNT; t++) {
+		if (cfg->zone_tiers[zone] & WT_BUDGET_BIT(t)) {
 			sum += cfg->tier_budget_ms[t];
 		}
 	}
@@ -137,10 +137,10 @@ static int fail_zone(const struct wt_budget_cfg *cfg, enum wt_zone zone, char *e
 	uint64_t d10 = deadline_tenths(cfg, zone);
 	char deadline[32];
 
-	for (unsigned t = 0; t < WT_TIER_COUNT; t++) {
+	for (unsigned t = 0; t < WT_BUDGET_TIER_COUNT; t++) {
 		int n;
 
-		if (!(cfg->zone_tiers[zone] & WT_TIER_BIT(t))) {
+		if (!(cfg->zone_tiers[zone] & WT_BUDGET_BIT(t))) {
 			continue;
 		}
 		n = snprintf(terms + off, sizeof(terms) - off, "%s%s %" PRIu32 " ms",
@@ -164,7 +164,7 @@ static int fail_zone(const struct wt_budget_cfg *cfg, enum wt_zone zone, char *e
 
 int wt_budget_validate(const struct wt_budget_cfg *cfg, char *err, size_t errlen)
 {
-	for (unsigned t = 0; t < WT_TIER_COUNT; t++) {
+	for (unsigned t = 0; t < WT_BUDGET_TIER_COUNT; t++) {
 		uint32_t b = cfg->tier_budget_ms[t];
 
 		if (b < 1 || b > WT_BUDGET_TIER_MAX_MS) {
@@ -185,9 +185,9 @@ int wt_budget_validate(const struct wt_budget_cfg *cfg, char *err, size_t errlen
 		if (tiers == 0) {
 			return fail(err, errlen, "zone '%s': no tier acts in it", zone_names[z]);
 		}
-		if (tiers & ~WT_TIER_ALL) {
+		if (tiers & ~WT_BUDGET_ALL) {
 			return fail(err, errlen, "zone '%s': unknown tier bits 0x%" PRIx32,
-				    zone_names[z], tiers & ~(uint32_t)WT_TIER_ALL);
+				    zone_names[z], tiers & ~(uint32_t)WT_BUDGET_ALL);
 		}
 	}
 	for (unsigned z = 0; z < WT_ZONE_COUNT; z++) {
@@ -215,15 +215,15 @@ uint32_t wt_budget_zone_sum_ms(const struct wt_budget_cfg *cfg, enum wt_zone zon
 }
 
 uint32_t wt_budget_request_ms(const struct wt_budget_cfg *cfg, enum wt_zone zone,
-			      enum wt_tier origin)
+			      enum wt_budget_tier origin)
 {
 	uint64_t reserve, deadline;
 
-	WT_ASSERT((unsigned)zone < WT_ZONE_COUNT && (unsigned)origin < WT_TIER_COUNT);
+	WT_ASSERT((unsigned)zone < WT_ZONE_COUNT && (unsigned)origin < WT_BUDGET_TIER_COUNT);
 	reserve = cfg->tier_budget_ms[origin];
 	deadline = wt_budget_deadline_ms(cfg, zone);
-	for (unsigned t = 0; t < WT_TIER_COUNT; t++) {
-		if ((cfg->zone_tiers[zone] & WT_TIER_BIT(t)) &&
+	for (unsigned t = 0; t < WT_BUDGET_TIER_COUNT; t++) {
+		if ((cfg->zone_tiers[zone] & WT_BUDGET_BIT(t)) &&
 		    chain_rank[t] < chain_rank[origin]) {
 			reserve += cfg->tier_budget_ms[t];
 		}

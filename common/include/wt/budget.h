@@ -46,17 +46,17 @@ enum wt_zone {
 };
 
 /* In the order they are listed in messages. */
-enum wt_tier {
-	WT_TIER_AGENT, /* includes the meter reading */
-	WT_TIER_RACK,
-	WT_TIER_CLUSTER,
-	WT_TIER_GPU_THROTTLE, /* from cap issued to power actually reduced */
-	WT_TIER_COUNT,
+enum wt_budget_tier {
+	WT_BUDGET_AGENT, /* includes the meter reading */
+	WT_BUDGET_RACK,
+	WT_BUDGET_CLUSTER,
+	WT_BUDGET_GPU_THROTTLE, /* from cap issued to power actually reduced */
+	WT_BUDGET_TIER_COUNT,
 };
 
 /* Bit of @tier in wt_budget_cfg.zone_tiers. */
-#define WT_TIER_BIT(tier) (1u << (tier))
-#define WT_TIER_ALL	  ((1u << WT_TIER_COUNT) - 1u)
+#define WT_BUDGET_BIT(tier) (1u << (tier))
+#define WT_BUDGET_ALL	    ((1u << WT_BUDGET_TIER_COUNT) - 1u)
 
 /* Accepted ranges, inclusive. */
 #define WT_BUDGET_TIER_MAX_MS	  10000u
@@ -67,9 +67,9 @@ enum wt_tier {
 #define WT_BUDGET_DEADLINE_DEN 10u
 
 struct wt_budget_cfg {
-	uint32_t tier_budget_ms[WT_TIER_COUNT];	  /* 1 .. WT_BUDGET_TIER_MAX_MS */
-	uint32_t zone_clearing_ms[WT_ZONE_COUNT]; /* 1 .. WT_BUDGET_CLEARING_MAX_MS */
-	uint32_t zone_tiers[WT_ZONE_COUNT];	  /* non-empty set of WT_TIER_BIT() */
+	uint32_t tier_budget_ms[WT_BUDGET_TIER_COUNT]; /* 1 .. WT_BUDGET_TIER_MAX_MS */
+	uint32_t zone_clearing_ms[WT_ZONE_COUNT];      /* 1 .. WT_BUDGET_CLEARING_MAX_MS */
+	uint32_t zone_tiers[WT_ZONE_COUNT];	       /* non-empty set of WT_BUDGET_BIT() */
 };
 
 /* Fill @cfg with the defaults above. */
@@ -87,12 +87,12 @@ int wt_budget_validate(const struct wt_budget_cfg *cfg, char *err, size_t errlen
  * "cluster", "gpu_throttle"; "?" when out of range. */
 const char *wt_zone_name(enum wt_zone zone);
 
-const char *wt_tier_name(enum wt_tier tier);
+const char *wt_budget_tier_name(enum wt_budget_tier tier);
 
 /* Parse a name as returned above. Return 0 or -EINVAL. */
 int wt_zone_parse(const char *s, enum wt_zone *out);
 
-int wt_tier_parse(const char *s, enum wt_tier *out);
+int wt_budget_tier_parse(const char *s, enum wt_budget_tier *out);
 
 /* Orchestration deadline of @zone in whole ms, rounded down: 0.7 x clearing. */
 uint32_t wt_budget_deadline_ms(const struct wt_budget_cfg *cfg, enum wt_zone zone);
@@ -105,7 +105,7 @@ uint32_t wt_budget_zone_sum_ms(const struct wt_budget_cfg *cfg, enum wt_zone zon
  * (gpu_throttle < agent < rack < cluster), saturating at 0. For the defaults: an agent's
  * request in site_switchgear carries 140 - 5 - 20 = 115 ms. */
 uint32_t wt_budget_request_ms(const struct wt_budget_cfg *cfg, enum wt_zone zone,
-			      enum wt_tier origin);
+			      enum wt_budget_tier origin);
 
 /* A tier that received a request carrying @budget_ms reserves its own @own_budget_ms (to decide
  * and to send the answer down); what remains, saturating at 0, is what it may spend waiting for

@@ -18,7 +18,7 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-#define AGENT_THROTTLE (WT_TIER_BIT(WT_TIER_AGENT) | WT_TIER_BIT(WT_TIER_GPU_THROTTLE))
+#define AGENT_THROTTLE (WT_BUDGET_BIT(WT_BUDGET_AGENT) | WT_BUDGET_BIT(WT_BUDGET_GPU_THROTTLE))
 
 static int group_setup(void **state)
 {
@@ -43,9 +43,10 @@ static void test_defaults(void **state)
 		uint32_t sum_ms;
 		uint32_t tiers;
 	} want[] = {
-		{ WT_ZONE_UTILITY_MAIN, 300, 210, 70, WT_TIER_ALL },
-		{ WT_ZONE_SITE_SWITCHGEAR, 200, 140, 70, WT_TIER_ALL },
-		{ WT_ZONE_DISTRIBUTION, 100, 70, 45, AGENT_THROTTLE | WT_TIER_BIT(WT_TIER_RACK) },
+		{ WT_ZONE_UTILITY_MAIN, 300, 210, 70, WT_BUDGET_ALL },
+		{ WT_ZONE_SITE_SWITCHGEAR, 200, 140, 70, WT_BUDGET_ALL },
+		{ WT_ZONE_DISTRIBUTION, 100, 70, 45,
+		  AGENT_THROTTLE | WT_BUDGET_BIT(WT_BUDGET_RACK) },
 		{ WT_ZONE_BRANCH, 50, 35, 25, AGENT_THROTTLE },
 	};
 	struct wt_budget_cfg cfg;
@@ -53,10 +54,10 @@ static void test_defaults(void **state)
 
 	wt_budget_cfg_init(&cfg);
 	assert_int_equal(wt_budget_validate(&cfg, err, sizeof(err)), 0);
-	assert_int_equal(cfg.tier_budget_ms[WT_TIER_AGENT], 5);
-	assert_int_equal(cfg.tier_budget_ms[WT_TIER_RACK], 20);
-	assert_int_equal(cfg.tier_budget_ms[WT_TIER_CLUSTER], 25);
-	assert_int_equal(cfg.tier_budget_ms[WT_TIER_GPU_THROTTLE], 20);
+	assert_int_equal(cfg.tier_budget_ms[WT_BUDGET_AGENT], 5);
+	assert_int_equal(cfg.tier_budget_ms[WT_BUDGET_RACK], 20);
+	assert_int_equal(cfg.tier_budget_ms[WT_BUDGET_CLUSTER], 25);
+	assert_int_equal(cfg.tier_budget_ms[WT_BUDGET_GPU_THROTTLE], 20);
 	for (size_t i = 0; i < ARRAY_LEN(want); i++) {
 		assert_int_equal(cfg.zone_clearing_ms[want[i].zone], want[i].clearing_ms);
 		assert_int_equal(wt_budget_deadline_ms(&cfg, want[i].zone), want[i].deadline_ms);
@@ -125,7 +126,7 @@ static void test_tier_budgets_and_overrides(void **state)
 	/* A slower rack breaks distribution first (zones are checked in enum order and the
 	 * upstream zones still fit: 110 <= 210, 110 <= 140). */
 	wt_budget_cfg_init(&cfg);
-	cfg.tier_budget_ms[WT_TIER_RACK] = 60;
+	cfg.tier_budget_ms[WT_BUDGET_RACK] = 60;
 	assert_int_equal(wt_budget_validate(&cfg, err, sizeof(err)), WT_ECONFIG);
 	assert_string_equal(err, "zone 'distribution': budgets agent 5 ms + rack 60 ms + "
 				 "gpu_throttle 20 ms = 85 ms exceed 0.7 x clearing 100 ms = 70 ms");
@@ -133,19 +134,19 @@ static void test_tier_budgets_and_overrides(void **state)
 	/* Fast branch breakers (16 ms) fit when only the agent acts in the branch zone. */
 	wt_budget_cfg_init(&cfg);
 	cfg.zone_clearing_ms[WT_ZONE_BRANCH] = 16;
-	cfg.zone_tiers[WT_ZONE_BRANCH] = WT_TIER_BIT(WT_TIER_AGENT);
+	cfg.zone_tiers[WT_ZONE_BRANCH] = WT_BUDGET_BIT(WT_BUDGET_AGENT);
 	assert_int_equal(wt_budget_validate(&cfg, err, sizeof(err)), 0);
 	assert_int_equal(wt_budget_zone_sum_ms(&cfg, WT_ZONE_BRANCH), 5);
 
 	/* Or with a faster throttle: 5 + 6 = 11 <= 11.2. */
 	wt_budget_cfg_init(&cfg);
 	cfg.zone_clearing_ms[WT_ZONE_BRANCH] = 16;
-	cfg.tier_budget_ms[WT_TIER_GPU_THROTTLE] = 6;
+	cfg.tier_budget_ms[WT_BUDGET_GPU_THROTTLE] = 6;
 	assert_int_equal(wt_budget_validate(&cfg, err, sizeof(err)), 0);
 
 	/* Adding the rack to the branch zone is checked like any other list. */
 	wt_budget_cfg_init(&cfg);
-	cfg.zone_tiers[WT_ZONE_BRANCH] |= WT_TIER_BIT(WT_TIER_RACK);
+	cfg.zone_tiers[WT_ZONE_BRANCH] |= WT_BUDGET_BIT(WT_BUDGET_RACK);
 	assert_int_equal(wt_budget_validate(&cfg, err, sizeof(err)), WT_ECONFIG);
 	assert_string_equal(err, "zone 'branch': budgets agent 5 ms + rack 20 ms + gpu_throttle "
 				 "20 ms = 45 ms exceed 0.7 x clearing 50 ms = 35 ms");
@@ -160,12 +161,12 @@ static void test_ranges(void **state)
 		uint32_t value;
 		const char *want;
 	} cases[] = {
-		{ 0, WT_TIER_AGENT, 0, "tier 'agent': budget 0 ms out of range 1-10000 ms" },
-		{ 0, WT_TIER_CLUSTER, UINT32_MAX,
+		{ 0, WT_BUDGET_AGENT, 0, "tier 'agent': budget 0 ms out of range 1-10000 ms" },
+		{ 0, WT_BUDGET_CLUSTER, UINT32_MAX,
 		  "tier 'cluster': budget 4294967295 ms out of range 1-10000 ms" },
-		{ 0, WT_TIER_GPU_THROTTLE, 10001,
+		{ 0, WT_BUDGET_GPU_THROTTLE, 10001,
 		  "tier 'gpu_throttle': budget 10001 ms out of range 1-10000 ms" },
-		{ 0, WT_TIER_RACK, 10000,
+		{ 0, WT_BUDGET_RACK, 10000,
 		  "zone 'utility_main': budgets agent 5 ms + rack 10000 ms + cluster 25 ms + "
 		  "gpu_throttle 20 ms = 10050 ms exceed 0.7 x clearing 300 ms = 210 ms" },
 		{ 1, WT_ZONE_UTILITY_MAIN, 0,
@@ -178,7 +179,7 @@ static void test_ranges(void **state)
 		  "zone 'branch': budgets agent 5 ms + gpu_throttle 20 ms = 25 ms exceed 0.7 x "
 		  "clearing 1 ms = 0.7 ms" },
 		{ 2, WT_ZONE_DISTRIBUTION, 0, "zone 'distribution': no tier acts in it" },
-		{ 2, WT_ZONE_SITE_SWITCHGEAR, WT_TIER_ALL | 0x30u,
+		{ 2, WT_ZONE_SITE_SWITCHGEAR, WT_BUDGET_ALL | 0x30u,
 		  "zone 'site_switchgear': unknown tier bits 0x30" },
 	};
 
@@ -204,7 +205,7 @@ static void test_ranges(void **state)
 		char small[16];
 
 		wt_budget_cfg_init(&cfg);
-		for (unsigned t = 0; t < WT_TIER_COUNT; t++) {
+		for (unsigned t = 0; t < WT_BUDGET_TIER_COUNT; t++) {
 			cfg.tier_budget_ms[t] = WT_BUDGET_TIER_MAX_MS;
 		}
 		for (unsigned z = 0; z < WT_ZONE_COUNT; z++) {
@@ -228,22 +229,22 @@ static void test_names(void **state)
 		assert_int_equal(wt_zone_parse(wt_zone_name(z), &out), 0);
 		assert_int_equal(out, z);
 	}
-	for (unsigned t = 0; t < WT_TIER_COUNT; t++) {
-		enum wt_tier out = WT_TIER_COUNT;
+	for (unsigned t = 0; t < WT_BUDGET_TIER_COUNT; t++) {
+		enum wt_budget_tier out = WT_BUDGET_TIER_COUNT;
 
-		assert_int_equal(wt_tier_parse(wt_tier_name(t), &out), 0);
+		assert_int_equal(wt_budget_tier_parse(wt_budget_tier_name(t), &out), 0);
 		assert_int_equal(out, t);
 	}
 	assert_string_equal(wt_zone_name(WT_ZONE_SITE_SWITCHGEAR), "site_switchgear");
-	assert_string_equal(wt_tier_name(WT_TIER_GPU_THROTTLE), "gpu_throttle");
+	assert_string_equal(wt_budget_tier_name(WT_BUDGET_GPU_THROTTLE), "gpu_throttle");
 	assert_string_equal(wt_zone_name(WT_ZONE_COUNT), "?");
-	assert_string_equal(wt_tier_name(WT_TIER_COUNT), "?");
+	assert_string_equal(wt_budget_tier_name(WT_BUDGET_TIER_COUNT), "?");
 	{
 		enum wt_zone z = WT_ZONE_BRANCH;
-		enum wt_tier t = WT_TIER_AGENT;
+		enum wt_budget_tier t = WT_BUDGET_AGENT;
 
 		assert_int_equal(wt_zone_parse("feeder", &z), -EINVAL);
-		assert_int_equal(wt_tier_parse("Agent", &t), -EINVAL);
+		assert_int_equal(wt_budget_tier_parse("Agent", &t), -EINVAL);
 		assert_int_equal(z, WT_ZONE_BRANCH);
 	}
 }
@@ -253,21 +254,21 @@ static void test_request_chain(void **state)
 {
 	static const struct {
 		enum wt_zone zone;
-		enum wt_tier origin;
+		enum wt_budget_tier origin;
 		uint32_t want_ms;
 	} cases[] = {
 		/* deadline - agent 5 - gpu_throttle 20 */
-		{ WT_ZONE_SITE_SWITCHGEAR, WT_TIER_AGENT, 115 },
-		{ WT_ZONE_UTILITY_MAIN, WT_TIER_AGENT, 185 },
-		{ WT_ZONE_DISTRIBUTION, WT_TIER_AGENT, 45 },
-		{ WT_ZONE_BRANCH, WT_TIER_AGENT, 10 },
+		{ WT_ZONE_SITE_SWITCHGEAR, WT_BUDGET_AGENT, 115 },
+		{ WT_ZONE_UTILITY_MAIN, WT_BUDGET_AGENT, 185 },
+		{ WT_ZONE_DISTRIBUTION, WT_BUDGET_AGENT, 45 },
+		{ WT_ZONE_BRANCH, WT_BUDGET_AGENT, 10 },
 		/* A rack-originated request also reserves its own 20 ms: 140 - 45 = 95. */
-		{ WT_ZONE_SITE_SWITCHGEAR, WT_TIER_RACK, 95 },
+		{ WT_ZONE_SITE_SWITCHGEAR, WT_BUDGET_RACK, 95 },
 		/* The rack does not act in the branch zone; only tiers of the zone below it and
 		 * its own budget count: 35 - 20 - 5 - 20 = -10 -> 0. */
-		{ WT_ZONE_BRANCH, WT_TIER_RACK, 0 },
+		{ WT_ZONE_BRANCH, WT_BUDGET_RACK, 0 },
 		/* The throttle itself reserves only its own budget. */
-		{ WT_ZONE_BRANCH, WT_TIER_GPU_THROTTLE, 15 },
+		{ WT_ZONE_BRANCH, WT_BUDGET_GPU_THROTTLE, 15 },
 	};
 	struct wt_budget_cfg cfg;
 	uint32_t at_rack, at_cluster;
@@ -280,16 +281,16 @@ static void test_request_chain(void **state)
 
 	/* Agent -> rack -> cluster in the site switchgear zone: 115 ms reach the rack, which
 	 * keeps 20 and may escalate with 95 left; the cluster needs 25 and keeps 70 spare. */
-	at_rack = wt_budget_request_ms(&cfg, WT_ZONE_SITE_SWITCHGEAR, WT_TIER_AGENT);
-	at_cluster = wt_budget_remaining_ms(at_rack, cfg.tier_budget_ms[WT_TIER_RACK]);
+	at_rack = wt_budget_request_ms(&cfg, WT_ZONE_SITE_SWITCHGEAR, WT_BUDGET_AGENT);
+	at_cluster = wt_budget_remaining_ms(at_rack, cfg.tier_budget_ms[WT_BUDGET_RACK]);
 	assert_int_equal(at_cluster, 95);
-	assert_true(wt_budget_can_escalate(at_cluster, cfg.tier_budget_ms[WT_TIER_CLUSTER]));
-	assert_int_equal(wt_budget_remaining_ms(at_cluster, cfg.tier_budget_ms[WT_TIER_CLUSTER]),
+	assert_true(wt_budget_can_escalate(at_cluster, cfg.tier_budget_ms[WT_BUDGET_CLUSTER]));
+	assert_int_equal(wt_budget_remaining_ms(at_cluster, cfg.tier_budget_ms[WT_BUDGET_CLUSTER]),
 			 70);
 	/* Branch: the agent's 10 ms leave the rack nothing: it answers locally or denies. */
-	at_rack = wt_budget_request_ms(&cfg, WT_ZONE_BRANCH, WT_TIER_AGENT);
-	assert_int_equal(wt_budget_remaining_ms(at_rack, cfg.tier_budget_ms[WT_TIER_RACK]), 0);
-	assert_false(wt_budget_can_escalate(0, cfg.tier_budget_ms[WT_TIER_CLUSTER]));
+	at_rack = wt_budget_request_ms(&cfg, WT_ZONE_BRANCH, WT_BUDGET_AGENT);
+	assert_int_equal(wt_budget_remaining_ms(at_rack, cfg.tier_budget_ms[WT_BUDGET_RACK]), 0);
+	assert_false(wt_budget_can_escalate(0, cfg.tier_budget_ms[WT_BUDGET_CLUSTER]));
 }
 
 static void test_helpers(void **state)
