@@ -6,11 +6,11 @@
  *    mutex-protected vector and calls uv_async_send() when the vector went from empty to
  *    non-empty; the async callback swaps the vector with a spare and dispatches every entry
  *    outside the lock (uv_async_send coalesces wakeups, so it must drain everything);
- *  - poll mode (opt-in): after an event, the loop keeps polling the queue itself with a zero deadline
- *    from a uv_idle handle for poll_window_us, and the CQ thread parks on a condition variable.
- *    In gRPC 1.51 the caller of cq_next drives network I/O, so the loop then reads the socket
- *    directly and the two thread wake-ups of the hand-off leave the latency path.
- * The CQ thread never dereferences a tag and never touches project state. */
+ *  - poll mode (opt-in): after an event, the loop keeps polling the queue itself with a zero
+ * deadline from a uv_idle handle for poll_window_us, and the CQ thread parks on a condition
+ * variable. In gRPC 1.51 the caller of cq_next drives network I/O, so the loop then reads the
+ * socket directly and the two thread wake-ups of the hand-off leave the latency path. The CQ thread
+ * never dereferences a tag and never touches project state. */
 #include "rpc_internal.h"
 
 #include <errno.h>
@@ -190,51 +190,27 @@ int wt__rpc_start_batch(struct wt_rpc *rt, grpc_call *call, const grpc_op *ops, 
 
 /* ---- the CQ thread ------------------------------------------------------------------- */
 
-/* Append under rt->mu. The CQ thread never allocates (allocator hooks need not be thread-safe):
- * the vectors have a fixed capacity and a full vector makes the CQ thread wait for the loop to
- * drain it, which is back-pressure on gRPC, not loss. */
-static void push_event(struct wt_rpc *rt, struct wt__rpc_op *op, bool ok)
-{
-	while (rt->q_len == rt->q_cap) {
-		uv_cond_wait(&rt->cond_space, &rt->mu);
-	}
-	rt->q[rt->q_len].op = op;
-	rt->q[rt->q_len].ok = ok;
-	rt->q_len++;
-}
-
 static void cq_thread_main(void *arg)
 {
 	struct wt_rpc *rt = arg;
 
 	for (;;) {
 		grpc_event ev;
-		bool wake;
 
 		/* Park while the loop polls the queue itself. */
-		uv_mutex_lock(&rt->mu);
+		uv_mutex_lock(&rt->park_mu);
 		while (rt->loop_polling) {
-			uv_cond_wait(&rt->cond, &rt->mu);
+			uv_cond_wait(&rt->park_cond, &rt->park_mu);
 		}
-		uv_mutex_unlock(&rt->mu);
+		uv_mutex_unlock(&rt->park_mu);
 
 		ev = grpc_completion_queue_next(rt->cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
-		uv_mutex_lock(&rt->mu);
 		if (ev.type == GRPC_QUEUE_SHUTDOWN) {
-			rt->q_shutdown = true;
-			uv_mutex_unlock(&rt->mu);
-			uv_async_send(&rt->async);
+			wt__handoff_end(&rt->ho);
 			return;
 		}
-		if (ev.type != GRPC_OP_COMPLETE) {
-			uv_mutex_unlock(&rt->mu);
-			continue;
-		}
-		wake = rt->q_len == 0;
-		push_event(rt, ev.tag, ev.success != 0);
-		uv_mutex_unlock(&rt->mu);
-		if (wake) {
-			uv_async_send(&rt->async);
+		if (ev.type == GRPC_OP_COMPLETE) {
+			wt__handoff_push(&rt->ho, ev.tag, ev.success != 0);
 		}
 	}
 }
@@ -255,9 +231,9 @@ static void poll_start(struct wt_rpc *rt)
 	}
 	rt->last_event_ns = uv_hrtime();
 	rt->idle_active = true;
-	uv_mutex_lock(&rt->mu);
+	uv_mutex_lock(&rt->park_mu);
 	rt->loop_polling = true;
-	uv_mutex_unlock(&rt->mu);
+	uv_mutex_unlock(&rt->park_mu);
 	uv_idle_start(&rt->idle, on_idle);
 }
 
@@ -268,10 +244,10 @@ static void poll_stop(struct wt_rpc *rt)
 	}
 	rt->idle_active = false;
 	uv_idle_stop(&rt->idle);
-	uv_mutex_lock(&rt->mu);
+	uv_mutex_lock(&rt->park_mu);
 	rt->loop_polling = false;
-	uv_cond_signal(&rt->cond);
-	uv_mutex_unlock(&rt->mu);
+	uv_cond_signal(&rt->park_cond);
+	uv_mutex_unlock(&rt->park_mu);
 }
 
 static void on_idle(uv_idle_t *h)
@@ -311,11 +287,8 @@ static void on_close_handle(uv_handle_t *h)
 	}
 	cb = rt->close_cb;
 	arg = rt->close_arg;
-	uv_cond_destroy(&rt->cond);
-	uv_cond_destroy(&rt->cond_space);
-	uv_mutex_destroy(&rt->mu);
-	wt_free(rt->q);
-	wt_free(rt->spare);
+	uv_cond_destroy(&rt->park_cond);
+	uv_mutex_destroy(&rt->park_mu);
 	wt_free(rt);
 	grpc_shutdown();
 	if (cb != NULL) {
@@ -323,48 +296,34 @@ static void on_close_handle(uv_handle_t *h)
 	}
 }
 
-static void finish_close(struct wt_rpc *rt)
+static void close_handles(struct wt_rpc *rt)
 {
+	rt->pending_closes = 2;
+	/* Both close callbacks find the runtime through handle->data. */
+	rt->ho.async.data = rt;
+	wt__handoff_close(&rt->ho, on_close_handle);
+	uv_close((uv_handle_t *)&rt->idle, on_close_handle);
+}
+
+/* The CQ thread saw GRPC_QUEUE_SHUTDOWN and every event before it was dispatched. */
+static void on_handoff_end(void *arg)
+{
+	struct wt_rpc *rt = arg;
+
 	uv_thread_join(&rt->thread);
 	rt->thread_started = false;
 	grpc_completion_queue_destroy(rt->cq);
 	rt->cq = NULL;
-	rt->pending_closes = 2;
-	uv_close((uv_handle_t *)&rt->async, on_close_handle);
-	uv_close((uv_handle_t *)&rt->idle, on_close_handle);
+	close_handles(rt);
 }
 
-static void on_async(uv_async_t *h)
+static void on_handoff(void *arg, void *tag, bool ok)
 {
-	struct wt_rpc *rt = h->data;
-	struct wt__rpc_ev *evs;
-	size_t n;
-	bool shutdown;
+	struct wt_rpc *rt = arg;
 
-	rt->stats.wakeups++;
-	uv_mutex_lock(&rt->mu);
-	evs = rt->q;
-	n = rt->q_len;
-	rt->q = rt->spare;
-	rt->q_len = 0;
-	shutdown = rt->q_shutdown;
-	if (n == rt->q_cap) {
-		uv_cond_signal(&rt->cond_space);
-	}
-	uv_mutex_unlock(&rt->mu);
-
-	for (size_t i = 0; i < n; i++) {
-		rt->stats.events_handoff++;
-		dispatch(rt, evs[i].op, evs[i].ok);
-	}
-	rt->spare = evs;
-	if (shutdown) {
-		finish_close(rt);
-		return;
-	}
-	if (n > 0) {
-		poll_start(rt);
-	}
+	rt->stats.events_handoff++;
+	dispatch(rt, tag, ok);
+	poll_start(rt);
 }
 
 int wt_rpc_new(struct wt_rpc **out, uv_loop_t *loop, const struct wt_rpc_opts *opts)
@@ -378,14 +337,9 @@ int wt_rpc_new(struct wt_rpc **out, uv_loop_t *loop, const struct wt_rpc_opts *o
 	wt__rpc_list_init(&rt->channels);
 	grpc_init();
 	rt->cq = grpc_completion_queue_create_for_next(NULL);
-	rt->q_cap = HANDOFF_CAP;
-	rt->q = wt_calloc(HANDOFF_CAP, sizeof(*rt->q));
-	rt->spare = wt_calloc(HANDOFF_CAP, sizeof(*rt->spare));
-	uv_mutex_init(&rt->mu);
-	uv_cond_init(&rt->cond);
-	uv_cond_init(&rt->cond_space);
-	uv_async_init(loop, &rt->async, on_async);
-	rt->async.data = rt;
+	wt__handoff_init(&rt->ho, loop, HANDOFF_CAP, on_handoff, on_handoff_end, rt);
+	uv_mutex_init(&rt->park_mu);
+	uv_cond_init(&rt->park_cond);
 	uv_idle_init(loop, &rt->idle);
 	rt->idle.data = rt;
 	rc = uv_thread_create(&rt->thread, cq_thread_main, rt);
@@ -397,7 +351,7 @@ int wt_rpc_new(struct wt_rpc **out, uv_loop_t *loop, const struct wt_rpc_opts *o
 	*out = rt;
 	return 0;
 fail:
-	/* Nothing was queued yet: tear down synchronously except the handles. */
+	/* Nothing was queued yet: drain the queue here, then close the handles. */
 	grpc_completion_queue_shutdown(rt->cq);
 	while (grpc_completion_queue_next(rt->cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL).type !=
 	       GRPC_QUEUE_SHUTDOWN) {
@@ -405,9 +359,7 @@ fail:
 	grpc_completion_queue_destroy(rt->cq);
 	rt->cq = NULL;
 	rt->close_cb = NULL;
-	rt->pending_closes = 2;
-	uv_close((uv_handle_t *)&rt->async, on_close_handle);
-	uv_close((uv_handle_t *)&rt->idle, on_close_handle);
+	close_handles(rt);
 	return rc;
 }
 
@@ -468,5 +420,6 @@ void wt_rpc_close(struct wt_rpc *rt, wt_rpc_closed_cb *cb, void *arg)
 void wt_rpc_get_stats(const struct wt_rpc *rt, struct wt_rpc_stats *out)
 {
 	*out = rt->stats;
+	out->wakeups = rt->ho.drains;
 	out->calls_live = rt->calls_live;
 }

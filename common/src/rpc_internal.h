@@ -11,6 +11,7 @@
 #include <grpc/grpc.h>
 #include <uv.h>
 
+#include "handoff.h"
 #include "wt/rpc.h"
 
 #define wt__container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
@@ -24,11 +25,6 @@ struct wt__rpc_op {
 	wt__rpc_op_cb *cb;
 };
 
-struct wt__rpc_ev {
-	struct wt__rpc_op *op;
-	bool ok;
-};
-
 /* Intrusive doubly linked list node. */
 struct wt__rpc_link {
 	struct wt__rpc_link *prev, *next;
@@ -38,17 +34,14 @@ struct wt_rpc {
 	uv_loop_t *loop;
 	grpc_completion_queue *cq;
 
-	/* Hand-off between the CQ thread and the loop (guarded by mu). */
+	/* Hand-off from the CQ thread to the loop (handoff.h). */
 	uv_thread_t thread;
 	bool thread_started;
-	uv_mutex_t mu;
-	uv_cond_t cond;		      /* loop_polling went false */
-	uv_cond_t cond_space;	      /* the vector was drained */
-	struct wt__rpc_ev *q, *spare; /* both HANDOFF_CAP entries, allocated on the loop */
-	size_t q_len, q_cap;
-	bool q_shutdown;   /* the CQ thread saw GRPC_QUEUE_SHUTDOWN and is exiting */
-	bool loop_polling; /* the loop owns polling; the CQ thread parks on cond */
-	uv_async_t async;
+	struct wt__handoff ho;
+	/* Poll mode: the loop owns polling and the CQ thread parks (guarded by park_mu). */
+	uv_mutex_t park_mu;
+	uv_cond_t park_cond;
+	bool loop_polling;
 
 	/* Adaptive polling from the loop while traffic flows. */
 	uv_idle_t idle;
