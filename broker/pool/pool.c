@@ -1405,3 +1405,12 @@ out:
 	wt_free(hist);
 	return ok;
 }
+
+int pool_damper_set(struct pool *p, const struct pool_damper_cfg *cfg)
+{
+	if (pool_damper_cfg_check(cfg) < 0) {
+		return WT_ECONFIG;
+	}
+	p->cfg.damper = *cfg;
+	return 0;
+}

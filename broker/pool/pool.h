@@ -186,6 +186,10 @@ int pool_upstream_set(struct pool *p, uint32_t watts, uint64_t expires_ns);
  * upstream, or WT_EBUSY (no change: revoke children first, then retry). */
 int pool_upstream_lower(struct pool *p, uint32_t watts);
 
+/* Replace the damper settings (SIGHUP reload). Per-child damper history is kept. Returns 0 or
+ * WT_ECONFIG (out of range, nothing changed). */
+int pool_damper_set(struct pool *p, const struct pool_damper_cfg *cfg);
+
 /* Expire grant records, demands, leases and upstream records due at @now_ns (expires <= now).
  * Every other call that takes now_ns does this first. */
 void pool_advance(struct pool *p, uint64_t now_ns);
