@@ -67,7 +67,7 @@ static void on_tick(void *arg, uint64_t now)
 	double dt_ms = r->last_tick_ns ? (double)(now - r->last_tick_ns) / 1e6 : 0.0;
 	uint64_t cont = wt_breaker_pool_capacity_w(&r->cfg.bcfg);
 	uint64_t burst = wt_breaker_burst_ceiling_w(&r->cfg.bcfg);
-	uint64_t over_lease, want;
+	uint64_t over_lease, want, allowed;
 
 	if (r->cl == NULL) {
 		return; /* stopping: the child link is closed */
@@ -85,11 +85,14 @@ static void on_tick(void *arg, uint64_t now)
 	if (r->limit_w < cont) {
 		r->limit_w = cont;
 	}
-	want = tier_parent_upstream_want(tp);
-	if (want + r->cfg.floor_w > r->limit_w) {
-		want = r->limit_w > r->cfg.floor_w ? r->limit_w - r->cfg.floor_w : 0;
+	/* Whole kW tokens: round the need up (a 300 W shortfall needs a token), and the breaker's
+	 * allowance down (never ask for what it cannot carry). */
+	want = (tier_parent_upstream_want(tp) + RACK_TOKEN_W - 1) / RACK_TOKEN_W * RACK_TOKEN_W;
+	allowed = r->limit_w > r->cfg.floor_w ? r->limit_w - r->cfg.floor_w : 0;
+	allowed = allowed / RACK_TOKEN_W * RACK_TOKEN_W;
+	if (want > allowed) {
+		want = allowed;
 	}
-	want = want / RACK_TOKEN_W * RACK_TOKEN_W;
 	tier_clink_set_want(r->cl, (uint32_t)want, (uint32_t)measured);
 	try_revoke(r, now);
 	report_upstream(r, measured, now);
