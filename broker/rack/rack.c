@@ -116,6 +116,11 @@ static void on_change(void *arg, uint64_t now)
 	struct rack_ctx *r = arg;
 	const struct tier_child *tc = tier_clink_child(r->cl);
 
+	if (r->revoke_held && !tier_clink_connected(r->cl)) {
+		/* The stream it came on is gone; the cluster forgot it with the session, and the
+		 * lease it was about simply runs out. */
+		r->revoke_held = false;
+	}
 	tier_parent_upstream(parent_of(r), tier_child_lease_w(tc, now),
 			     tier_child_lease_until_ns(tc), now);
 }
@@ -272,6 +277,7 @@ int rack_init(struct rack_ctx *r, struct wt_daemon_opts *opts)
 	ccfg.child.budget_ms = r->cfg.budgets.cluster_ms;
 	ccfg.child.boot_id = ((uint64_t)wt_rand32(&seed) << 32) | wt_rand32(&seed);
 	ccfg.child.software_version = WT_VERSION;
+	ccfg.child.never_release = true; /* see tier_child_cfg: we re-grant this lease */
 	ccfg.on_change = on_change;
 	ccfg.filter = filter;
 	ccfg.arg = r;

@@ -10,13 +10,13 @@
 
 #include "wt/err.h"
 
-#define NS_PER_MS	      1000000ull
-#define DEFAULT_RENEW_PCT     50u
-#define MIN_RETRY_MS	      5u
-#define ERROR_RETRY_MS	      100u
-#define AGENT_TOKEN_W	      100u
-#define RACK_TOKEN_W	      1000u
-#define CLUSTER_TOKEN_W	      10000u
+#define NS_PER_MS	       1000000ull
+#define DEFAULT_RENEW_PCT      50u
+#define MIN_RETRY_MS	       5u
+#define ERROR_RETRY_MS	       100u
+#define AGENT_TOKEN_W	       100u
+#define RACK_TOKEN_W	       1000u
+#define CLUSTER_TOKEN_W	       10000u
 #define PENDING_TIMEOUT_MIN_MS 50u
 
 static uint32_t default_token(enum wt_tier tier)
@@ -62,6 +62,10 @@ void tier_child_session_up(struct tier_child *tc, uint64_t now_ns, struct tier_c
 	tc->welcomed = false;
 	tc->stats.sessions++;
 	forget_inflight(tc);
+	/* A parent forgets a child's lease when it starts a new session (its records stay
+	 * counted until they expire): we keep enforcing it until it ends, but its id means
+	 * nothing any more, so it is renewed with a Demand and never Released. */
+	tc->lease_id = 0;
 	memset(out, 0, sizeof(*out));
 	out->msg.kind = WT_CHILD_MSG_HELLO;
 	snprintf(h->holder_id, sizeof(h->holder_id), "%s", tc->cfg.id);
@@ -130,15 +134,17 @@ uint64_t tier_child_pending_age_ns(const struct tier_child *tc, uint64_t now_ns)
 	return now_ns - tc->pending_sent_ns;
 }
 
-/* Send time of request @seq, or 0 when unknown (never sent, forgotten, or answered). */
-static uint64_t sent_time(const struct tier_child *tc, uint64_t seq)
+/* Send time of request @seq into *@sent_ns; false when unknown (never sent, forgotten, or
+ * answered). A request sent at time 0 is known like any other. */
+static bool sent_time(const struct tier_child *tc, uint64_t seq, uint64_t *sent_ns)
 {
 	for (uint32_t i = 0; i < TIER_CHILD_INFLIGHT; i++) {
 		if (tc->sent[i].seq == seq && seq != 0) {
-			return tc->sent[i].sent_ns;
+			*sent_ns = tc->sent[i].sent_ns;
+			return true;
 		}
 	}
-	return 0;
+	return false;
 }
 
 static void forget_sent(struct tier_child *tc, uint64_t seq)
@@ -179,13 +185,15 @@ static uint32_t clamp_ms(uint32_t a, uint32_t b)
 	return a > b ? a : b;
 }
 
+static uint32_t want_tokens(const struct tier_child *tc);
+
 static int on_grant(struct tier_child *tc, const struct wt_grant *g, uint64_t now_ns)
 {
-	uint64_t sent_ns = sent_time(tc, g->seq);
+	uint64_t sent_ns = 0;
 	uint64_t until_ns;
 	uint32_t watts = g->watts;
 
-	if (sent_ns == 0 || g->seq <= tc->lease_seq) {
+	if (!sent_time(tc, g->seq, &sent_ns) || g->seq <= tc->lease_seq) {
 		/* Unknown, duplicated, or older than the lease we hold. */
 		tc->stats.stale++;
 		return WT_ESTALE;
@@ -205,16 +213,32 @@ static int on_grant(struct tier_child *tc, const struct wt_grant *g, uint64_t no
 		tc->stats.stale++;
 		return WT_ESTALE;
 	}
+	if (watts == 0 && tc->lease_id == 0 && lease_valid(tc, now_ns)) {
+		/* Refused (quarantine, no room) while we hold a lease of an earlier session: the
+		 * parent counts that one until it ends (or, restarted, waits for it in quarantine),
+		 * so keep using it, and ask again after the hint. */
+		uint32_t wait = clamp_ms(g->retry_after_ms, MIN_RETRY_MS);
+
+		tc->lease_seq = g->seq;
+		tc->retry_at_ns = now_ns + (uint64_t)wait * NS_PER_MS;
+		tc->renew_at_ns = tc->retry_at_ns;
+		tc->stats.grants++;
+		return 0;
+	}
 	tc->lease_seq = g->seq;
 	tc->lease_id = g->lease_id;
 	tc->lease_w = watts;
 	tc->lease_until_ns = watts > 0 ? until_ns : 0;
 	tc->renew_at_ns = sent_ns + (uint64_t)g->ttl_ms * tc->cfg.renew_pct / 100u * NS_PER_MS;
 	tc->stats.grants++;
-	if (watts < tc->want_w) {
+	if (watts < want_tokens(tc)) {
 		uint32_t wait = clamp_ms(g->retry_after_ms, tc->cfg.grow_retry_ms);
+		uint64_t at = now_ns + (uint64_t)clamp_ms(wait, MIN_RETRY_MS) * NS_PER_MS;
 
-		tc->retry_at_ns = now_ns + (uint64_t)clamp_ms(wait, MIN_RETRY_MS) * NS_PER_MS;
+		/* Only ever later: a Revoke's "not within a ttl" must survive the next grant. */
+		if (at > tc->retry_at_ns) {
+			tc->retry_at_ns = at;
+		}
 	}
 	return 0;
 }
@@ -277,7 +301,17 @@ int tier_child_on_msg(struct tier_child *tc, const struct wt_parent_msg *msg, ui
 		if (msg->error.seq != 0 && msg->error.seq == tc->pending_seq) {
 			forget_sent(tc, tc->pending_seq);
 			tc->pending_seq = 0;
+			if (msg->error.code == WT_LEASE_ERROR_UNKNOWN_LEASE) {
+				/* The parent no longer knows our lease: ask for it afresh. */
+				tc->lease_id = 0;
+				return 0;
+			}
+			/* Neither a grow nor a renewal right away: a refused request would only
+			 * be refused again, one round trip after the other. */
 			tc->retry_at_ns = now_ns + (uint64_t)ERROR_RETRY_MS * NS_PER_MS;
+			if (tc->renew_at_ns < tc->retry_at_ns) {
+				tc->renew_at_ns = tc->retry_at_ns;
+			}
 		}
 		return 0;
 	}
@@ -355,7 +389,18 @@ int tier_child_poll(struct tier_child *tc, uint64_t now_ns, struct tier_child_ou
 	}
 	want = want_tokens(tc);
 	held = tier_child_lease_w(tc, now_ns);
-	if (held > 0 && (uint64_t)want + (held / 4 > tc->token_w ? held / 4 : tc->token_w) <= held) {
+	if (held > 0 && tc->lease_id == 0 &&
+	    (uint64_t)want + (held / 4 > tc->token_w ? held / 4 : tc->token_w) <= held) {
+		/* A lease of an earlier session cannot be released (the parent counts it until it
+		 * ends whatever we say): just use less of it. */
+		tc->lease_w = want;
+		if (want == 0) {
+			tc->lease_until_ns = 0;
+		}
+		held = want;
+	}
+	if (held > 0 && !tc->cfg.never_release &&
+	    (uint64_t)want + (held / 4 > tc->token_w ? held / 4 : tc->token_w) <= held) {
 		/* Give back early: lower the cap first, then tell the parent. */
 		memset(out, 0, sizeof(*out));
 		out->msg.kind = WT_CHILD_MSG_RELEASE;
@@ -377,7 +422,7 @@ int tier_child_poll(struct tier_child *tc, uint64_t now_ns, struct tier_child_ou
 		return 1;
 	}
 	if (held > 0 && now_ns >= tc->renew_at_ns) {
-		if (want == held) {
+		if (want == held && tc->lease_id != 0) {
 			memset(out, 0, sizeof(*out));
 			out->msg.kind = WT_CHILD_MSG_RENEW;
 			out->msg.renew.seq = record_sent(tc, now_ns);

@@ -32,12 +32,17 @@ struct tier_child_cfg {
 	char id[WT_HOLDER_ID_MAX + 1];
 	enum wt_tier tier;
 	enum wt_load_class load_class;
-	uint32_t floor_w;     /* local static floor (used until Welcome; min with the parent's) */
-	uint32_t nameplate_w; /* installed maximum behind this child */
-	uint32_t ttl_ms;      /* lease length asked for (the parent clips it) */
-	uint32_t renew_pct;   /* renew at this % of the ttl (1-90; default 50) */
-	uint32_t budget_ms;   /* deadline budget put on each request */
+	uint32_t floor_w;	/* local static floor (used until Welcome; min with the parent's) */
+	uint32_t nameplate_w;	/* installed maximum behind this child */
+	uint32_t ttl_ms;	/* lease length asked for (the parent clips it) */
+	uint32_t renew_pct;	/* renew at this % of the ttl (1-90; default 50) */
+	uint32_t budget_ms;	/* deadline budget put on each request */
 	uint32_t grow_retry_ms; /* after a refused grow, ask again no sooner (0: use retry_after) */
+	/* Never send Release; shrink only through renewals. A tier that re-grants its lease (a
+	 * rack) must: a Release lets the parent cut its records at once, while the tier's own
+	 * children may still hold grants made against the larger lease. A shrinking renewal is
+	 * safe: the parent counts the larger record until it expires. */
+	bool never_release;
 	uint64_t boot_id;
 	const char *software_version;
 };
@@ -48,15 +53,15 @@ struct tier_child_out {
 };
 
 struct tier_child_stats {
-	uint64_t grants;     /* grants applied */
-	uint64_t stale;	     /* grants ignored as unknown/duplicate/superseded/expired */
-	uint64_t expiries;   /* leases that lapsed without renewal */
-	uint64_t revokes;    /* revokes applied */
-	uint64_t throttles;  /* throttles applied */
-	uint64_t requests;   /* demands and renewals sent */
-	uint64_t releases;   /* releases sent */
-	uint64_t errors;     /* Error messages received */
-	uint64_t sessions;   /* sessions started */
+	uint64_t grants;    /* grants applied */
+	uint64_t stale;	    /* grants ignored as unknown/duplicate/superseded/expired */
+	uint64_t expiries;  /* leases that lapsed without renewal */
+	uint64_t revokes;   /* revokes applied */
+	uint64_t throttles; /* throttles applied */
+	uint64_t requests;  /* demands and renewals sent */
+	uint64_t releases;  /* releases sent */
+	uint64_t errors;    /* Error messages received */
+	uint64_t sessions;  /* sessions started */
 };
 
 struct tier_child {
@@ -69,10 +74,12 @@ struct tier_child {
 	uint32_t ttl_min_ms, ttl_max_ms;
 	uint64_t parent_boot_id;
 	uint64_t next_seq;
+
 	struct {
 		uint64_t seq;
 		uint64_t sent_ns;
 	} sent[TIER_CHILD_INFLIGHT];
+
 	uint32_t sent_next;
 	uint64_t release_seq; /* grants answering seq < release_seq are clamped to release_w
 			       * (set by a Release or a RevokeAck: a promise to the parent) */
@@ -96,7 +103,8 @@ struct tier_child {
 int tier_child_init(struct tier_child *tc, const struct tier_child_cfg *cfg);
 
 /* A stream to the parent opened: fills @out with the Hello to send first. The lease held so far
- * stays valid until it expires (the parent counts it too). */
+ * stays valid until it expires (the parent counts it too), but the parent forgets its id with
+ * the new session: it is renewed with a Demand, and shrinking it only lowers the cap. */
 void tier_child_session_up(struct tier_child *tc, uint64_t now_ns, struct tier_child_out *out);
 
 /* The stream ended. Requests in flight will never be answered. */

@@ -31,6 +31,7 @@ struct tier_psess {
 	int32_t child; /* index, -1 before Hello */
 	bool closed;   /* refused or superseded: ignore everything */
 	char identity[WT_HOLDER_ID_MAX + 1];
+
 	struct {
 		enum parked_kind kind;
 		uint64_t seq;
@@ -60,7 +61,7 @@ struct tier_parent {
 	uint32_t *by_id; /* child indexes sorted by id, for bsearch */
 	uint32_t n;
 	struct link_node parked; /* list head */
-	uint32_t parked_want_w;
+	uint64_t parked_want_w;	 /* sum over parked requests (64 bits: n x WT_WATTS_MAX) */
 	uint32_t upstream_want_w;
 	uint64_t measured_w;
 	uint64_t start_ns;
@@ -132,13 +133,12 @@ static void emit(struct tier_parent *tp, struct tier_psess *s, const struct wt_p
 	tp->cfg.emit(tp->cfg.arg, s->link, m);
 }
 
-static void send_error(struct tier_parent *tp, struct tier_psess *s,
-		       enum wt_lease_error_code code, uint64_t seq, bool fatal, const char *fmt,
-		       ...) __attribute__((format(printf, 6, 7)));
+static void send_error(struct tier_parent *tp, struct tier_psess *s, enum wt_lease_error_code code,
+		       uint64_t seq, bool fatal, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
 
-static void send_error(struct tier_parent *tp, struct tier_psess *s,
-		       enum wt_lease_error_code code, uint64_t seq, bool fatal, const char *fmt,
-		       ...)
+static void send_error(struct tier_parent *tp, struct tier_psess *s, enum wt_lease_error_code code,
+		       uint64_t seq, bool fatal, const char *fmt, ...)
 {
 	struct wt_parent_msg m = { 0 };
 	va_list ap;
@@ -286,6 +286,7 @@ void tier_parent_session_close(struct tier_parent *tp, struct tier_psess *s, uin
 
 		/* Its grants stay outstanding in the pool until they expire. */
 		c->sess = NULL;
+		tp->measured_w -= c->measured_avg_w;
 		c->measured_avg_w = 0;
 		c->measured_peak_w = 0;
 		WT_LOG_INFO("tier", "child disconnected tier=%s child=%s", tp->cfg.id, c->id);
@@ -363,13 +364,39 @@ static void decide(struct tier_parent *tp, struct tier_psess *s, enum parked_kin
 	if (kind == PARKED_RENEW) {
 		rc = pool_renew(tp->pool, (uint32_t)s->child, seq, lease_id, now_ns, &d);
 	} else {
-		rc = pool_demand(tp->pool, (uint32_t)s->child, seq, want_w, cls, ttl_ms, now_ns, &d);
+		rc = pool_demand(tp->pool, (uint32_t)s->child, seq, want_w, cls, ttl_ms, now_ns,
+				 &d);
 	}
 	if (rc == 0 || rc == WT_EQUARANTINE) {
 		send_grant(tp, s, seq, &d, local);
 		return;
 	}
 	send_error(tp, s, err_code(rc), seq, false, "%s", wt_strerror(rc));
+}
+
+static uint32_t sat_add32(uint32_t a, uint32_t b)
+{
+	uint64_t v = (uint64_t)a + b;
+
+	return v > WT_WATTS_MAX ? WT_WATTS_MAX : (uint32_t)v;
+}
+
+/* How long a Demand may wait for upstream: its budget less our own decision time, and at most
+ * half the lease it asks for. The child counts the lease from the moment it sent the request,
+ * so an answer parked for longer than the ttl arrives already expired (it is ignored, the child
+ * asks again, is parked again: it would starve); half leaves it a useful lease. */
+static uint32_t park_ms(const struct tier_parent *tp, const struct wt_demand *d)
+{
+	const struct pool_cfg *pc = &tp->cfg.pool;
+	uint32_t ttl = d->ttl_ms;
+	uint32_t ms = d->budget_ms - tp->cfg.own_budget_ms; /* should_park(): budget >= own */
+
+	if (ttl == 0 || ttl > pc->ttl_max_ms) {
+		ttl = pc->ttl_max_ms;
+	} else if (ttl < pc->ttl_min_ms) {
+		ttl = pc->ttl_min_ms;
+	}
+	return ms < ttl / 2 ? ms : ttl / 2;
 }
 
 /* Can this request wait for upstream? Only when local headroom falls short, the tier has an
@@ -380,8 +407,8 @@ static bool should_park(struct tier_parent *tp, struct tier_psess *s, uint32_t w
 	struct pool_status ps;
 	struct pool_child_status cs;
 
-	if (!tp->cfg.pool.has_upstream || budget_ms < tp->cfg.own_budget_ms +
-							      tp->cfg.upstream_budget_ms) {
+	if (!tp->cfg.pool.has_upstream ||
+	    budget_ms < tp->cfg.own_budget_ms + tp->cfg.upstream_budget_ms) {
 		return false;
 	}
 	pool_advance(tp->pool, now_ns);
@@ -417,19 +444,21 @@ static void on_demand(struct tier_parent *tp, struct tier_psess *s, const struct
 	}
 	if (should_park(tp, s, d->want_w, d->budget_ms, now_ns)) {
 		struct pool_child_status cs;
+		uint32_t wait_ms = park_ms(tp, d);
 
 		/* Validate now what pool_demand would refuse, so a parked request is sound. */
-		if (pool_child_status(tp->pool, (uint32_t)s->child, &cs) == 0 &&
+		if (wait_ms > 0 && pool_child_status(tp->pool, (uint32_t)s->child, &cs) == 0 &&
 		    d->seq > cs.last_seq) {
 			s->parked.kind = PARKED_DEMAND;
 			s->parked.seq = d->seq;
 			s->parked.want_w = d->want_w;
 			s->parked.ttl_ms = d->ttl_ms;
 			s->parked.cls = cls;
-			s->parked.deadline_ns =
-				now_ns + (uint64_t)(d->budget_ms - tp->cfg.own_budget_ms) * NS_PER_MS;
+			s->parked.deadline_ns = now_ns + (uint64_t)wait_ms * NS_PER_MS;
 			list_add(&tp->parked, &s->parked_link);
 			tp->parked_want_w += d->want_w;
+			/* The link may ask upstream now (the next tick recomputes it). */
+			tp->upstream_want_w = sat_add32(tp->upstream_want_w, d->want_w);
 			tp->stats.escalations++;
 			return;
 		}
@@ -609,6 +638,19 @@ int tier_parent_upstream_lower(struct tier_parent *tp, uint32_t watts, uint64_t 
 	pool_advance(tp->pool, now_ns);
 	rc = pool_upstream_lower(tp->pool, watts);
 	if (rc == WT_EBUSY) {
+		struct pool_status ps;
+		uint64_t held;
+
+		/* The children hold more than @watts. Until they fit, grant nothing beyond what
+		 * they hold now: lower the upstream records to exactly that (always accepted,
+		 * and only ever less capacity), so the level ratchets down at every retry as
+		 * leases shrink or end, instead of staying at the revoked size until the old
+		 * upstream record expires. */
+		pool_status_get(tp->pool, &ps);
+		held = ps.floors_w + ps.outstanding_w - ps.base_w; /* > watts: EBUSY */
+		if (held < UINT32_MAX) {
+			(void)pool_upstream_lower(tp->pool, (uint32_t)held);
+		}
 		pool_rebalance(tp->pool, now_ns, on_revoke, tp);
 	}
 	return rc;
@@ -616,6 +658,18 @@ int tier_parent_upstream_lower(struct tier_parent *tp, uint32_t watts, uint64_t 
 
 uint32_t tier_parent_upstream_want(const struct tier_parent *tp)
 {
+	struct pool_status ps;
+	uint64_t used;
+
+	/* Never less than what the children hold now (the pool's sums are O(1) and, as of its
+	 * last operation, only over-estimate): a link that released upstream down to a want
+	 * computed before its latest grants would leave children on capacity it gave back. */
+	pool_status_get(tp->pool, &ps);
+	used = ps.floors_w + ps.outstanding_w;
+	if (used > ps.base_w && used - ps.base_w > tp->upstream_want_w) {
+		return used - ps.base_w > WT_WATTS_MAX ? WT_WATTS_MAX
+						       : (uint32_t)(used - ps.base_w);
+	}
 	return tp->upstream_want_w;
 }
 

@@ -15,7 +15,8 @@
  * - Escalation: a Demand that local headroom cannot serve, on a tier with an upstream, is parked
  *   while the deadline budget allows asking upstream; it is answered when the upstream lease
  *   grows (tier_parent_upstream()) or, at the latest, when its budget runs out, from local
- *   headroom (counted as a deadline miss).
+ *   headroom (counted as a deadline miss). It waits at most half the ttl it asked for: the
+ *   child counts the lease from its send time, so a later answer would be of little use.
  * Not thread-safe: one loop owns it. */
 #ifndef TIER_PARENT_H
 #define TIER_PARENT_H
@@ -86,11 +87,15 @@ void tier_parent_upstream(struct tier_parent *tp, uint32_t watts, uint64_t until
 			  uint64_t now_ns);
 
 /* The tier's parent revoked down to @watts: returns 0 when the children already fit (the
- * caller may acknowledge), WT_EBUSY when children were asked to shrink first. */
+ * upstream records are cut to @watts; the caller may acknowledge now), WT_EBUSY when they do
+ * not: nothing is granted beyond what they hold meanwhile, revokes go out where fair shares
+ * allow, and the caller retries (e.g. after every event) until 0, then acknowledges. */
 int tier_parent_upstream_lower(struct tier_parent *tp, uint32_t watts, uint64_t now_ns);
 
 /* What this tier should ask upstream for, above its own base: floors + recorded demands +
- * parked demands - base_w, never negative. Recomputed by tier_parent_tick(). */
+ * parked demands - base_w, never negative. Recomputed by tier_parent_tick() and raised at once
+ * when a request is parked; never below floors + outstanding - base_w at the last operation,
+ * so a Release down to it (with tier_parent_upstream_lower()) always fits the children. */
 uint32_t tier_parent_upstream_want(const struct tier_parent *tp);
 
 /* Sum of the children's last reported average power (W). */
