@@ -209,24 +209,12 @@ static int validate(struct wt_cfg_ctx *ctx, const void *p, void *arg)
 
 int agt_cfg_load(const char *path, struct agt_cfg *out)
 {
-	struct wt_cfg_errors errs = { 0 };
-	int rc = wt_cfg_load_file(path, agt_keys, out, sizeof(*out), validate, NULL, &errs);
-
-	if (rc < 0) {
-		wt_daemon_print_cfg_errors("wattlease-agent", &errs);
-	}
-	return rc;
+	return wt_daemon_cfg_load("wattlease-agent", path, agt_keys, out, sizeof(*out), validate);
 }
 
 int agt_cfg_reload_check(const struct agt_cfg *old, const struct agt_cfg *fresh)
 {
-	struct wt_cfg_errors errs = { 0 };
-	int n = wt_cfg_diff_reloadable(agt_keys, old, fresh, &errs);
-
-	if (n > 0) {
-		wt_daemon_print_cfg_errors("wattlease-agent", &errs);
-	}
-	return n;
+	return wt_daemon_cfg_reload_check("wattlease-agent", agt_keys, old, fresh);
 }
 
 void agt_cfg_free(struct agt_cfg *cfg)

@@ -59,19 +59,6 @@ void agt_miner_cfg_init(struct agt_miner_cfg *cfg)
 	};
 }
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
-						      ...)
-{
-	va_list ap;
-
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return WT_ECONFIG;
-}
-
 int agt_miner_cfg_validate(const struct agt_miner_cfg *cfg, char *err, size_t errlen)
 {
 	const struct {
@@ -85,22 +72,23 @@ int agt_miner_cfg_validate(const struct agt_miner_cfg *cfg, char *err, size_t er
 	};
 
 	if (cfg->n_units < 1 || cfg->n_units > AGT_MINER_MAX_UNITS) {
-		return fail(err, errlen, "miner n_units = %u out of range 1-%u", cfg->n_units,
-			    AGT_MINER_MAX_UNITS);
+		return wt_err_config(err, errlen, "miner n_units = %u out of range 1-%u",
+				     cfg->n_units, AGT_MINER_MAX_UNITS);
 	}
 	if (cfg->unit_w < 1 || cfg->unit_w > AGT_MINER_MAX_UNIT_W) {
-		return fail(err, errlen, "miner unit_w = %u out of range 1-%u", cfg->unit_w,
-			    AGT_MINER_MAX_UNIT_W);
+		return wt_err_config(err, errlen, "miner unit_w = %u out of range 1-%u",
+				     cfg->unit_w, AGT_MINER_MAX_UNIT_W);
 	}
 	for (size_t i = 0; i < sizeof(lat) / sizeof(lat[0]); i++) {
 		if (lat[i].v > AGT_MINER_MAX_LAT_MS) {
-			return fail(err, errlen, "miner %s = %u out of range 0-%u", lat[i].name,
-				    lat[i].v, AGT_MINER_MAX_LAT_MS);
+			return wt_err_config(err, errlen, "miner %s = %u out of range 0-%u",
+					     lat[i].name, lat[i].v, AGT_MINER_MAX_LAT_MS);
 		}
 	}
 	if (cfg->initial_on != AGT_MINER_ALL && cfg->initial_on > cfg->n_units) {
-		return fail(err, errlen, "miner initial_on = %u out of range 0-%u (n_units)",
-			    cfg->initial_on, cfg->n_units);
+		return wt_err_config(err, errlen,
+				     "miner initial_on = %u out of range 0-%u (n_units)",
+				     cfg->initial_on, cfg->n_units);
 	}
 	return 0;
 }

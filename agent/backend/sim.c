@@ -60,19 +60,6 @@ void agt_sim_cfg_init(struct agt_sim_cfg *cfg)
 	};
 }
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
-						      ...)
-{
-	va_list ap;
-
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return WT_ECONFIG;
-}
-
 static const char *const phase_names[AGT_SIM_PHASES] = { "idle", "preload", "compute", "teardown" };
 
 int agt_sim_cfg_validate(const struct agt_sim_cfg *cfg, char *err, size_t errlen)
@@ -80,52 +67,57 @@ int agt_sim_cfg_validate(const struct agt_sim_cfg *cfg, char *err, size_t errlen
 	uint64_t cycle_ms = 0;
 
 	if (cfg->n_devices < 1 || cfg->n_devices > AGT_MAX_DEVICES) {
-		return fail(err, errlen, "sim n_devices = %u out of range 1-%u", cfg->n_devices,
-			    AGT_MAX_DEVICES);
+		return wt_err_config(err, errlen, "sim n_devices = %u out of range 1-%u",
+				     cfg->n_devices, AGT_MAX_DEVICES);
 	}
 	for (int p = 0; p < AGT_SIM_PHASES; p++) {
 		const struct agt_sim_phase_cfg *ph = &cfg->phase[p];
 
 		if (ph->watts > AGT_SIM_MAX_W) {
-			return fail(err, errlen, "sim %s watts = %u out of range 0-%u",
-				    phase_names[p], ph->watts, AGT_SIM_MAX_W);
+			return wt_err_config(err, errlen, "sim %s watts = %u out of range 0-%u",
+					     phase_names[p], ph->watts, AGT_SIM_MAX_W);
 		}
 		if (ph->duration_ms > AGT_SIM_MAX_PHASE_MS) {
-			return fail(err, errlen, "sim %s duration_ms = %u out of range 0-%u",
-				    phase_names[p], ph->duration_ms, AGT_SIM_MAX_PHASE_MS);
+			return wt_err_config(err, errlen,
+					     "sim %s duration_ms = %u out of range 0-%u",
+					     phase_names[p], ph->duration_ms, AGT_SIM_MAX_PHASE_MS);
 		}
 		if (ph->jitter_pct > 100) {
-			return fail(err, errlen, "sim %s jitter_pct = %u out of range 0-100",
-				    phase_names[p], ph->jitter_pct);
+			return wt_err_config(err, errlen,
+					     "sim %s jitter_pct = %u out of range 0-100",
+					     phase_names[p], ph->jitter_pct);
 		}
 		cycle_ms += ph->duration_ms;
 	}
 	if (cycle_ms == 0) {
-		return fail(err, errlen, "sim phases have no duration (need one phase > 0 ms)");
+		return wt_err_config(err, errlen,
+				     "sim phases have no duration (need one phase > 0 ms)");
 	}
 	if (cfg->jitter_period_ms < 1 || cfg->jitter_period_ms > AGT_SIM_MAX_PHASE_MS) {
-		return fail(err, errlen, "sim jitter_period_ms = %u out of range 1-%u",
-			    cfg->jitter_period_ms, AGT_SIM_MAX_PHASE_MS);
+		return wt_err_config(err, errlen, "sim jitter_period_ms = %u out of range 1-%u",
+				     cfg->jitter_period_ms, AGT_SIM_MAX_PHASE_MS);
 	}
 	if (cfg->ramp_ms > AGT_SIM_MAX_RAMP_MS) {
-		return fail(err, errlen, "sim ramp_ms = %u out of range 0-%u", cfg->ramp_ms,
-			    AGT_SIM_MAX_RAMP_MS);
+		return wt_err_config(err, errlen, "sim ramp_ms = %u out of range 0-%u",
+				     cfg->ramp_ms, AGT_SIM_MAX_RAMP_MS);
 	}
 	if (cfg->cap_response_ms > AGT_SIM_MAX_RESPONSE_MS) {
-		return fail(err, errlen, "sim cap_response_ms = %u out of range 0-%u",
-			    cfg->cap_response_ms, AGT_SIM_MAX_RESPONSE_MS);
+		return wt_err_config(err, errlen, "sim cap_response_ms = %u out of range 0-%u",
+				     cfg->cap_response_ms, AGT_SIM_MAX_RESPONSE_MS);
 	}
 	if (cfg->max_cap_w < 1 || cfg->min_cap_w > cfg->max_cap_w) {
-		return fail(err, errlen,
-			    "sim min_cap_w = %u, max_cap_w = %u (need 1 <= max, min <= max)",
-			    cfg->min_cap_w, cfg->max_cap_w);
+		return wt_err_config(
+			err, errlen,
+			"sim min_cap_w = %u, max_cap_w = %u (need 1 <= max, min <= max)",
+			cfg->min_cap_w, cfg->max_cap_w);
 	}
 	if (cfg->predict_horizon_ms > AGT_SIM_MAX_HORIZON_MS) {
-		return fail(err, errlen, "sim predict_horizon_ms = %u out of range 0-%u",
-			    cfg->predict_horizon_ms, AGT_SIM_MAX_HORIZON_MS);
+		return wt_err_config(err, errlen, "sim predict_horizon_ms = %u out of range 0-%u",
+				     cfg->predict_horizon_ms, AGT_SIM_MAX_HORIZON_MS);
 	}
 	if (!(cfg->correlation >= 0.0 && cfg->correlation <= 1.0)) {
-		return fail(err, errlen, "sim correlation = %g out of range 0-1", cfg->correlation);
+		return wt_err_config(err, errlen, "sim correlation = %g out of range 0-1",
+				     cfg->correlation);
 	}
 	return 0;
 }

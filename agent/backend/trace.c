@@ -41,40 +41,28 @@ void agt_trace_cfg_init(struct agt_trace_cfg *cfg)
 	};
 }
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
-						      ...)
-{
-	va_list ap;
-
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return WT_ECONFIG;
-}
-
 int agt_trace_cfg_validate(const struct agt_trace_cfg *cfg, char *err, size_t errlen)
 {
 	if (cfg->trace == NULL || agt_trace_rows(cfg->trace) == 0) {
-		return fail(err, errlen, "trace backend has no decoded trace");
+		return wt_err_config(err, errlen, "trace backend has no decoded trace");
 	}
 	if (cfg->n_devices < 1 || cfg->n_devices > AGT_MAX_DEVICES) {
-		return fail(err, errlen, "trace n_devices = %u out of range 1-%u", cfg->n_devices,
-			    AGT_MAX_DEVICES);
+		return wt_err_config(err, errlen, "trace n_devices = %u out of range 1-%u",
+				     cfg->n_devices, AGT_MAX_DEVICES);
 	}
 	if (!(cfg->scale >= 0.0 && cfg->scale <= AGT_TRACE_MAX_SCALE)) {
-		return fail(err, errlen, "trace scale = %g out of range 0-%g", cfg->scale,
-			    AGT_TRACE_MAX_SCALE);
+		return wt_err_config(err, errlen, "trace scale = %g out of range 0-%g", cfg->scale,
+				     AGT_TRACE_MAX_SCALE);
 	}
 	if (cfg->cap_response_ms > 60000) {
-		return fail(err, errlen, "trace cap_response_ms = %u out of range 0-60000",
-			    cfg->cap_response_ms);
+		return wt_err_config(err, errlen, "trace cap_response_ms = %u out of range 0-60000",
+				     cfg->cap_response_ms);
 	}
 	if (cfg->max_cap_w < 1 || cfg->min_cap_w > cfg->max_cap_w) {
-		return fail(err, errlen,
-			    "trace min_cap_w = %u, max_cap_w = %u (need 1 <= max, min <= max)",
-			    cfg->min_cap_w, cfg->max_cap_w);
+		return wt_err_config(
+			err, errlen,
+			"trace min_cap_w = %u, max_cap_w = %u (need 1 <= max, min <= max)",
+			cfg->min_cap_w, cfg->max_cap_w);
 	}
 	return 0;
 }

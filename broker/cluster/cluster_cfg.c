@@ -14,8 +14,8 @@ static const struct wt_cfg_key clu_keys[] = {
 		      "Identity of this orchestrator (its certificate's common name)."),
 	WT_CFG_STRING("listen", struct clu_cfg, listen, 3, 255, "127.0.0.1:7000", 0,
 		      "Address for racks and tools, host:port (port 0 picks one)."),
-	WT_CFG_WATTS("budget_w", struct clu_cfg, budget_w, 1000, WT_WATTS_MAX, 0,
-		     WT_CFG_REQUIRED, "Site budget: what all racks together may draw."),
+	WT_CFG_WATTS("budget_w", struct clu_cfg, budget_w, 1000, WT_WATTS_MAX, 0, WT_CFG_REQUIRED,
+		     "Site budget: what all racks together may draw."),
 	WT_CFG_DURATION_MS("tick_ms", struct clu_cfg, tick_ms, 1, 1000, 10, 0,
 			   "Housekeeping period (expiry, revocations)."),
 	WT_CFG_MAP("lease", struct clu_cfg, lease, struct tier_cfg_lease, tier_cfg_rack_lease_keys,
@@ -34,8 +34,7 @@ static int validate(struct wt_cfg_ctx *ctx, const void *p, void *arg)
 {
 	const struct clu_cfg *c = p;
 
-	tier_cfg_check_children(ctx, c->children, (uint32_t)c->n_children, c->budget_w,
-				"budget_w");
+	tier_cfg_check_children(ctx, c->children, (uint32_t)c->n_children, c->budget_w, "budget_w");
 	tier_cfg_check_lease(ctx, &c->lease);
 	if (wt_daemon_check_addr(c->listen) < 0) {
 		wt_cfg_error(ctx, "listen", "'%s' is not host:port", c->listen);
@@ -54,24 +53,12 @@ static int validate(struct wt_cfg_ctx *ctx, const void *p, void *arg)
 
 int clu_cfg_load(const char *path, struct clu_cfg *out)
 {
-	struct wt_cfg_errors errs = { 0 };
-	int rc = wt_cfg_load_file(path, clu_keys, out, sizeof(*out), validate, NULL, &errs);
-
-	if (rc < 0) {
-		wt_daemon_print_cfg_errors("wattlease-cluster", &errs);
-	}
-	return rc;
+	return wt_daemon_cfg_load("wattlease-cluster", path, clu_keys, out, sizeof(*out), validate);
 }
 
 int clu_cfg_reload_check(const struct clu_cfg *old, const struct clu_cfg *fresh)
 {
-	struct wt_cfg_errors errs = { 0 };
-	int n = wt_cfg_diff_reloadable(clu_keys, old, fresh, &errs);
-
-	if (n > 0) {
-		wt_daemon_print_cfg_errors("wattlease-cluster", &errs);
-	}
-	return n;
+	return wt_daemon_cfg_reload_check("wattlease-cluster", clu_keys, old, fresh);
 }
 
 void clu_cfg_free(struct clu_cfg *cfg)

@@ -69,10 +69,10 @@ static const struct wt_cfg_key rack_keys[] = {
 		      "The cluster orchestrator, host:port."),
 	WT_CFG_WATTS("floor_w", struct rack_cfg, floor_w, 0, WT_WATTS_MAX, 0, WT_CFG_REQUIRED,
 		     "Static floor: equal to the cluster's floor_w for this rack."),
-	WT_CFG_ENUM("class", struct rack_cfg, load_class, tier_cfg_classes, WT_LOAD_CLASS_BATCH,
-		    0, "Class of the rack's load towards the cluster."),
-	WT_CFG_DURATION_MS("upstream_ttl_ms", struct rack_cfg, upstream_ttl_ms, 10, 3600000, 150,
-			   0, "Lease asked of the cluster."),
+	WT_CFG_ENUM("class", struct rack_cfg, load_class, tier_cfg_classes, WT_LOAD_CLASS_BATCH, 0,
+		    "Class of the rack's load towards the cluster."),
+	WT_CFG_DURATION_MS("upstream_ttl_ms", struct rack_cfg, upstream_ttl_ms, 10, 3600000, 150, 0,
+			   "Lease asked of the cluster."),
 	WT_CFG_DURATION_MS("tick_ms", struct rack_cfg, tick_ms, 1, 1000, 5, 0,
 			   "Housekeeping and breaker-model period."),
 	WT_CFG_MAP("breaker", struct rack_cfg, breaker, struct rack_breaker_yaml, breaker_keys,
@@ -82,8 +82,8 @@ static const struct wt_cfg_key rack_keys[] = {
 	WT_CFG_MAP("emergency", struct rack_cfg, emergency, struct rack_emergency_yaml,
 		   emergency_keys, WT_CFG_RELOADABLE,
 		   "Local emergency throttling near the pickup (reloadable)."),
-	WT_CFG_MAP("lease", struct rack_cfg, lease, struct tier_cfg_lease, tier_cfg_agent_lease_keys,
-		   0, "Leases granted to agents (100 W tokens)."),
+	WT_CFG_MAP("lease", struct rack_cfg, lease, struct tier_cfg_lease,
+		   tier_cfg_agent_lease_keys, 0, "Leases granted to agents (100 W tokens)."),
 	WT_CFG_MAP("damper", struct rack_cfg, damper, struct tier_cfg_damper, tier_cfg_damper_keys,
 		   0, "Anti-oscillation damper applied per agent."),
 	WT_CFG_MAP("tls", struct rack_cfg, tls, struct wt_daemon_tls_cfg, wt_daemon_tls_keys, 0,
@@ -158,26 +158,17 @@ static int validate(struct wt_cfg_ctx *ctx, const void *p, void *arg)
 
 int rack_cfg_load(const char *path, struct rack_cfg *out)
 {
-	struct wt_cfg_errors errs = { 0 };
-	int rc = wt_cfg_load_file(path, rack_keys, out, sizeof(*out), validate, NULL, &errs);
+	int rc = wt_daemon_cfg_load("wattlease-rack", path, rack_keys, out, sizeof(*out), validate);
 
-	if (rc < 0) {
-		wt_daemon_print_cfg_errors("wattlease-rack", &errs);
-		return rc;
+	if (rc == 0) {
+		derive(out);
 	}
-	derive(out);
-	return 0;
+	return rc;
 }
 
 int rack_cfg_reload_check(const struct rack_cfg *old, const struct rack_cfg *fresh)
 {
-	struct wt_cfg_errors errs = { 0 };
-	int n = wt_cfg_diff_reloadable(rack_keys, old, fresh, &errs);
-
-	if (n > 0) {
-		wt_daemon_print_cfg_errors("wattlease-rack", &errs);
-	}
-	return n;
+	return wt_daemon_cfg_reload_check("wattlease-rack", rack_keys, old, fresh);
 }
 
 void rack_cfg_free(struct rack_cfg *cfg)

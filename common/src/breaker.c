@@ -98,21 +98,6 @@ void wt_breaker_cfg_init(struct wt_breaker_cfg *cfg, enum wt_breaker_std std, do
 	};
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return WT_ECONFIG;
-}
-
 /* True when lo <= v <= hi; false for NaN. */
 static bool in_range(double v, double lo, double hi)
 {
@@ -123,72 +108,80 @@ static bool in_range(double v, double lo, double hi)
 int wt_breaker_cfg_validate(const struct wt_breaker_cfg *cfg, char *err, size_t errlen)
 {
 	if (!(cfg->rated_a > 0.0 && cfg->rated_a <= 10000.0)) {
-		return fail(err, errlen, "breaker rated_a = %g out of range (0, 10000] A",
-			    cfg->rated_a);
+		return wt_err_config(err, errlen, "breaker rated_a = %g out of range (0, 10000] A",
+				     cfg->rated_a);
 	}
 	if (!in_range(cfg->voltage_v, 50.0, 1000.0)) {
-		return fail(err, errlen,
-			    "breaker voltage_v = %g out of range 50-1000 V (low voltage)",
-			    cfg->voltage_v);
+		return wt_err_config(err, errlen,
+				     "breaker voltage_v = %g out of range 50-1000 V (low voltage)",
+				     cfg->voltage_v);
 	}
 	if (cfg->voltage_ref != WT_BREAKER_V_LINE_LINE &&
 	    cfg->voltage_ref != WT_BREAKER_V_LINE_NEUTRAL) {
-		return fail(err, errlen,
-			    "breaker voltage_ref = %d is neither line-line nor line-neutral",
-			    (int)cfg->voltage_ref);
+		return wt_err_config(
+			err, errlen,
+			"breaker voltage_ref = %d is neither line-line nor line-neutral",
+			(int)cfg->voltage_ref);
 	}
 	if (cfg->phases != 1 && cfg->phases != 3) {
-		return fail(err, errlen, "breaker phases = %u must be 1 or 3", cfg->phases);
+		return wt_err_config(err, errlen, "breaker phases = %u must be 1 or 3",
+				     cfg->phases);
 	}
 	if (!in_range(cfg->power_factor, 0.5, 1.0)) {
-		return fail(err, errlen, "breaker power_factor = %g out of range 0.5-1",
-			    cfg->power_factor);
+		return wt_err_config(err, errlen, "breaker power_factor = %g out of range 0.5-1",
+				     cfg->power_factor);
 	}
 	if ((unsigned)cfg->lt_curve >= WT_BREAKER_CURVE_COUNT) {
-		return fail(err, errlen, "breaker lt_curve = %d unknown", (int)cfg->lt_curve);
+		return wt_err_config(err, errlen, "breaker lt_curve = %d unknown",
+				     (int)cfg->lt_curve);
 	}
 	if (!in_range(cfg->lt_pickup_x, LT_PICKUP_MIN_X, LT_PICKUP_MAX_X)) {
-		return fail(err, errlen,
-			    "breaker lt_pickup_x = %g out of range %g-%g x In (rating carried "
-			    "indefinitely .. highest conventional tripping current)",
-			    cfg->lt_pickup_x, LT_PICKUP_MIN_X, LT_PICKUP_MAX_X);
+		return wt_err_config(
+			err, errlen,
+			"breaker lt_pickup_x = %g out of range %g-%g x In (rating carried "
+			"indefinitely .. highest conventional tripping current)",
+			cfg->lt_pickup_x, LT_PICKUP_MIN_X, LT_PICKUP_MAX_X);
 	}
 	if (cfg->lt_curve == WT_BREAKER_CURVE_I2T &&
 	    !in_range(cfg->lt_delay_s, TR_MIN_S, TR_MAX_S)) {
-		return fail(err, errlen,
-			    "breaker lt_delay_s = %g out of range %g-%g s (tr at 6 x In)",
-			    cfg->lt_delay_s, TR_MIN_S, TR_MAX_S);
+		return wt_err_config(err, errlen,
+				     "breaker lt_delay_s = %g out of range %g-%g s (tr at 6 x In)",
+				     cfg->lt_delay_s, TR_MIN_S, TR_MAX_S);
 	}
 	if (cfg->lt_curve != WT_BREAKER_CURVE_I2T && !in_range(cfg->lt_tms, 0.01, 15.0)) {
-		return fail(err, errlen, "breaker lt_tms = %g out of range 0.01-15 (TMS or TD)",
-			    cfg->lt_tms);
+		return wt_err_config(err, errlen,
+				     "breaker lt_tms = %g out of range 0.01-15 (TMS or TD)",
+				     cfg->lt_tms);
 	}
 	if (cfg->lt_cool_tau_s != 0.0 && !in_range(cfg->lt_cool_tau_s, 0.001, 86400.0)) {
-		return fail(err, errlen,
-			    "breaker lt_cool_tau_s = %g must be 0 (derived) or in 0.001-86400 s",
-			    cfg->lt_cool_tau_s);
+		return wt_err_config(
+			err, errlen,
+			"breaker lt_cool_tau_s = %g must be 0 (derived) or in 0.001-86400 s",
+			cfg->lt_cool_tau_s);
 	}
 	if (!in_range(cfg->inst_pickup_x, INST_MIN_X, INST_MAX_X)) {
-		return fail(err, errlen,
-			    "breaker inst_pickup_x = %g out of range %g-%g x In (types Z to D)",
-			    cfg->inst_pickup_x, INST_MIN_X, INST_MAX_X);
+		return wt_err_config(
+			err, errlen,
+			"breaker inst_pickup_x = %g out of range %g-%g x In (types Z to D)",
+			cfg->inst_pickup_x, INST_MIN_X, INST_MAX_X);
 	}
 	if (!in_range(cfg->clearing_ms, 1.0, 1000.0)) {
-		return fail(err, errlen, "breaker clearing_ms = %g out of range 1-1000 ms",
-			    cfg->clearing_ms);
+		return wt_err_config(err, errlen, "breaker clearing_ms = %g out of range 1-1000 ms",
+				     cfg->clearing_ms);
 	}
 	if (cfg->st_pickup_x != 0.0) {
 		if (!(cfg->st_pickup_x > cfg->lt_pickup_x &&
 		      cfg->st_pickup_x < cfg->inst_pickup_x)) {
-			return fail(
+			return wt_err_config(
 				err, errlen,
 				"breaker st_pickup_x = %g must be 0 (none) or between lt_pickup_x "
 				"%g and inst_pickup_x %g x In",
 				cfg->st_pickup_x, cfg->lt_pickup_x, cfg->inst_pickup_x);
 		}
 		if (!in_range(cfg->st_delay_ms, 1.0, 1000.0)) {
-			return fail(err, errlen, "breaker st_delay_ms = %g out of range 1-1000 ms",
-				    cfg->st_delay_ms);
+			return wt_err_config(err, errlen,
+					     "breaker st_delay_ms = %g out of range 1-1000 ms",
+					     cfg->st_delay_ms);
 		}
 	}
 	return 0;

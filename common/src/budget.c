@@ -95,21 +95,6 @@ int wt_budget_tier_parse(const char *s, enum wt_budget_tier *out)
 	return -EINVAL;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return WT_ECONFIG;
-}
-
 /* Deadline in tenths of a ms: exact for any integer clearing time. */
 static uint64_t deadline_tenths(const struct wt_budget_cfg *cfg, enum wt_zone zone)
 {
@@ -155,11 +140,11 @@ static int fail_zone(const struct wt_budget_cfg *cfg, enum wt_zone zone, char *e
 	} else {
 		snprintf(deadline, sizeof(deadline), "%" PRIu64 ".%" PRIu64, d10 / 10u, d10 % 10u);
 	}
-	return fail(err, errlen,
-		    "zone '%s': budgets %s = %" PRIu64 " ms exceed 0.7 x clearing %" PRIu32
-		    " ms = %s ms",
-		    zone_names[zone], terms, zone_sum(cfg, zone), cfg->zone_clearing_ms[zone],
-		    deadline);
+	return wt_err_config(err, errlen,
+			     "zone '%s': budgets %s = %" PRIu64 " ms exceed 0.7 x clearing %" PRIu32
+			     " ms = %s ms",
+			     zone_names[zone], terms, zone_sum(cfg, zone),
+			     cfg->zone_clearing_ms[zone], deadline);
 }
 
 int wt_budget_validate(const struct wt_budget_cfg *cfg, char *err, size_t errlen)
@@ -168,9 +153,10 @@ int wt_budget_validate(const struct wt_budget_cfg *cfg, char *err, size_t errlen
 		uint32_t b = cfg->tier_budget_ms[t];
 
 		if (b < 1 || b > WT_BUDGET_TIER_MAX_MS) {
-			return fail(err, errlen,
-				    "tier '%s': budget %" PRIu32 " ms out of range 1-%u ms",
-				    tier_names[t], b, WT_BUDGET_TIER_MAX_MS);
+			return wt_err_config(err, errlen,
+					     "tier '%s': budget %" PRIu32
+					     " ms out of range 1-%u ms",
+					     tier_names[t], b, WT_BUDGET_TIER_MAX_MS);
 		}
 	}
 	for (unsigned z = 0; z < WT_ZONE_COUNT; z++) {
@@ -178,16 +164,18 @@ int wt_budget_validate(const struct wt_budget_cfg *cfg, char *err, size_t errlen
 		uint32_t tiers = cfg->zone_tiers[z];
 
 		if (c < 1 || c > WT_BUDGET_CLEARING_MAX_MS) {
-			return fail(err, errlen,
-				    "zone '%s': clearing %" PRIu32 " ms out of range 1-%u ms",
-				    zone_names[z], c, WT_BUDGET_CLEARING_MAX_MS);
+			return wt_err_config(err, errlen,
+					     "zone '%s': clearing %" PRIu32
+					     " ms out of range 1-%u ms",
+					     zone_names[z], c, WT_BUDGET_CLEARING_MAX_MS);
 		}
 		if (tiers == 0) {
-			return fail(err, errlen, "zone '%s': no tier acts in it", zone_names[z]);
+			return wt_err_config(err, errlen, "zone '%s': no tier acts in it",
+					     zone_names[z]);
 		}
 		if (tiers & ~WT_BUDGET_ALL) {
-			return fail(err, errlen, "zone '%s': unknown tier bits 0x%" PRIx32,
-				    zone_names[z], tiers & ~(uint32_t)WT_BUDGET_ALL);
+			return wt_err_config(err, errlen, "zone '%s': unknown tier bits 0x%" PRIx32,
+					     zone_names[z], tiers & ~(uint32_t)WT_BUDGET_ALL);
 		}
 	}
 	for (unsigned z = 0; z < WT_ZONE_COUNT; z++) {

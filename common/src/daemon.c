@@ -23,7 +23,8 @@ static void usage(FILE *f, const char *name, const char *summary)
 		"      --check-config  validate the configuration, print a summary and exit\n"
 		"                      (exit 0 valid, 1 invalid)\n"
 		"      --log-level L   err, warn, info (default) or debug\n"
-		"      --debug LIST    enable debug logs for subsystems (rpc,tier,pool,... or all)\n"
+		"      --debug LIST    enable debug logs for subsystems (rpc,tier,pool,... or "
+		"all)\n"
 		"      --insecure      plaintext gRPC without mTLS (local demos and tests only)\n"
 		"      --foreground    accepted for supervisors; the daemon never forks\n"
 		"      --ready-fd N    write \"port=NNNN\" to file descriptor N once listening\n"
@@ -64,7 +65,8 @@ int wt_daemon_parse_args(int argc, char **argv, const char *name, const char *su
 			break;
 		case 'l':
 			if (wt_log_level_parse(optarg, &out->level) < 0) {
-				fprintf(stderr, "%s: invalid --log-level '%s' (err|warn|info|debug)\n",
+				fprintf(stderr,
+					"%s: invalid --log-level '%s' (err|warn|info|debug)\n",
 					name, optarg);
 				return -1;
 			}
@@ -135,6 +137,30 @@ void wt_daemon_print_cfg_errors(const char *name, const struct wt_cfg_errors *er
 	if (errs->dropped > 0) {
 		fprintf(stderr, "%s: ... and %zu more errors\n", name, errs->dropped);
 	}
+}
+
+int wt_daemon_cfg_load(const char *name, const char *path, const struct wt_cfg_key *schema,
+		       void *out, size_t out_size, wt_cfg_validate_cb *validate)
+{
+	struct wt_cfg_errors errs = { 0 };
+	int rc = wt_cfg_load_file(path, schema, out, out_size, validate, NULL, &errs);
+
+	if (rc < 0) {
+		wt_daemon_print_cfg_errors(name, &errs);
+	}
+	return rc;
+}
+
+int wt_daemon_cfg_reload_check(const char *name, const struct wt_cfg_key *schema, const void *old,
+			       const void *fresh)
+{
+	struct wt_cfg_errors errs = { 0 };
+	int n = wt_cfg_diff_reloadable(schema, old, fresh, &errs);
+
+	if (n > 0) {
+		wt_daemon_print_cfg_errors(name, &errs);
+	}
+	return n;
 }
 
 void wt_daemon_ready(struct wt_daemon_opts *o, int port)

@@ -2,6 +2,7 @@
 /* Rendering of error codes and the always-on assertion handler. */
 #include "wt/err.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,18 @@ const char *wt_strerror(int err)
 		return "success";
 	}
 	return "unknown error";
+}
+
+int wt_err_config(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return WT_ECONFIG;
 }
 
 void wt__assert_fail(const char *expr, const char *file, int line, const char *func)

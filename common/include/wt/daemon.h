@@ -36,6 +36,16 @@ void wt_daemon_apply_logging(const struct wt_daemon_opts *o);
 /* Print collected config errors to stderr, one per line, prefixed with the daemon name. */
 void wt_daemon_print_cfg_errors(const char *name, const struct wt_cfg_errors *errs);
 
+/* Load @path into @out against @schema (wt_cfg_load_file()); on failure print every error to
+ * stderr prefixed with @name. Returns what wt_cfg_load_file() returned. */
+int wt_daemon_cfg_load(const char *name, const char *path, const struct wt_cfg_key *schema,
+		       void *out, size_t out_size, wt_cfg_validate_cb *validate);
+
+/* SIGHUP: the number of non-reloadable keys that differ between @old and @fresh, each printed
+ * to stderr prefixed with @name (0: the reload may be applied). */
+int wt_daemon_cfg_reload_check(const char *name, const struct wt_cfg_key *schema, const void *old,
+			       const void *fresh);
+
 /* Tell whoever started us that we listen on @port (no-op without --ready-fd). */
 void wt_daemon_ready(struct wt_daemon_opts *o, int port);
 

@@ -5,6 +5,7 @@
 #ifndef WT_ERR_H
 #define WT_ERR_H
 
+#include <stddef.h>
 #include <stdnoreturn.h>
 
 #define WT_EBASE       (-5000)
@@ -26,6 +27,11 @@
 
 /* Returns a static string describing @err (a WT_E* code or a negated errno). Thread-safe. */
 const char *wt_strerror(int err);
+
+/* Write a printf-style message into @err (NUL-terminated, truncated to @errlen; @err may be
+ * NULL when @errlen is 0) and return WT_ECONFIG. For validators that report one reason. */
+int wt_err_config(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Always compiled in; for invariants whose violation means corrupted state, never for input. */
 #define WT_ASSERT(expr) ((expr) ? (void)0 : wt__assert_fail(#expr, __FILE__, __LINE__, __func__))
