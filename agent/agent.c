@@ -17,8 +17,7 @@
 /* Split the node cap over the devices (by their draw; the sum never exceeds the cap) and apply
  * what changed. A cap below n x the device minimum cannot be met: each device gets its minimum
  * and the emergency path reports the excess. */
-static void apply_caps(struct agt_ctx *a, uint32_t cap_w, const struct agt_sample *s,
-		       uint64_t now)
+static void apply_caps(struct agt_ctx *a, uint32_t cap_w, const struct agt_sample *s, uint64_t now)
 {
 	uint32_t caps[AGT_MAX_DEVICES];
 	uint32_t n = s->n;
@@ -72,10 +71,16 @@ static void on_sample(uv_timer_t *t)
 	if (cap < a->cap_w) {
 		a->cap_cut_ns = now;
 	}
-	if (s.total_w > cap && now >= a->emerg_until_ns &&
+	/* Readings are whole watts per device, each rounded: their sum may exceed the sum of the
+	 * device caps by up to n/2 W while every device honours its cap (the caps are re-split
+	 * by draw at every sample, so the devices are rarely at whole watts). Without this
+	 * margin such a reading trips the emergency path, which cuts 25 % below the floor and,
+	 * when the cut ends, trips again. */
+	if (s.total_w > cap + (s.n + 1) / 2 && now >= a->emerg_until_ns &&
 	    now - a->cap_cut_ns >= (uint64_t)a->cfg.emergency.grace_ms * NS_PER_MS) {
 		/* Emergency path: measured above the cap in force. Cut now, locally. */
-		a->emerg_cap_w = (uint32_t)((uint64_t)cap * (100u - a->cfg.emergency.cut_pct) / 100u);
+		a->emerg_cap_w =
+			(uint32_t)((uint64_t)cap * (100u - a->cfg.emergency.cut_pct) / 100u);
 		a->emerg_until_ns = now + (uint64_t)a->cfg.emergency.hold_ms * NS_PER_MS;
 		cap = a->emerg_cap_w;
 		apply_caps(a, cap, &s, now);
@@ -181,8 +186,9 @@ static void on_reload(void *arg)
 		return;
 	}
 	if (agt_cfg_reload_check(&a->cfg, &fresh) > 0) {
-		WT_LOG_WARN("agent", "reload refused path=%s (non-reloadable keys changed: restart "
-				     "to apply them)",
+		WT_LOG_WARN("agent",
+			    "reload refused path=%s (non-reloadable keys changed: restart "
+			    "to apply them)",
 			    a->d.opts->config_path);
 		agt_cfg_free(&fresh);
 		return;
@@ -295,8 +301,9 @@ int agt_init(struct agt_ctx *a, struct wt_daemon_opts *opts)
 	a->t_sample.data = a;
 	uv_timer_start(&a->t_sample, on_sample, 0, a->cfg.sample_ms);
 	tier_clink_start(a->cl);
-	WT_LOG_INFO("agent", "agent ready id=%s floor_w=%u nameplate_w=%u backend=%s devices=%u "
-			     "parent=%s",
+	WT_LOG_INFO("agent",
+		    "agent ready id=%s floor_w=%u nameplate_w=%u backend=%s devices=%u "
+		    "parent=%s",
 		    a->cfg.id, a->cfg.floor_w, a->cfg.nameplate_w,
 		    agt_backend_kind_name((enum agt_backend_kind)a->cfg.backend),
 		    agt_cfg_devices(&a->cfg), a->cfg.parent);

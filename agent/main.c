@@ -23,7 +23,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (opts.check_config) {
-		printf("%s: configuration OK (floor %u W, nameplate %u W, backend %s, %u devices)\n",
+		printf("%s: configuration OK (floor %u W, nameplate %u W, backend %s, %u "
+		       "devices)\n",
 		       opts.config_path, a.cfg.floor_w, a.cfg.nameplate_w,
 		       agt_backend_kind_name((enum agt_backend_kind)a.cfg.backend),
 		       agt_cfg_devices(&a.cfg));

@@ -32,13 +32,15 @@ static void on_reload(void *arg)
 	/* All or nothing: an invalid file or a change to a non-reloadable key keeps the running
 	 * configuration untouched. Reloadable: damper.* */
 	if (clu_cfg_load(c->d.opts->config_path, &fresh) < 0) {
-		WT_LOG_WARN("cluster", "reload refused path=%s (invalid config, keeping the old one)",
+		WT_LOG_WARN("cluster",
+			    "reload refused path=%s (invalid config, keeping the old one)",
 			    c->d.opts->config_path);
 		return;
 	}
 	if (clu_cfg_reload_check(&c->cfg, &fresh) > 0) {
-		WT_LOG_WARN("cluster", "reload refused path=%s (non-reloadable keys changed: restart "
-				       "to apply them)",
+		WT_LOG_WARN("cluster",
+			    "reload refused path=%s (non-reloadable keys changed: restart "
+			    "to apply them)",
 			    c->d.opts->config_path);
 		clu_cfg_free(&fresh);
 		return;
@@ -96,9 +98,9 @@ int clu_init(struct clu_ctx *c, struct wt_daemon_opts *opts)
 		return rc;
 	}
 	tier_plink_start(c->pl);
-	WT_LOG_INFO("cluster", "site ready id=%s budget_w=%u racks=%zu quarantine_ms=%u",
-		    c->cfg.id, c->cfg.budget_w, c->cfg.n_children,
-		    pool_quarantine_left_ms(tier_parent_pool(tier_plink_parent(c->pl)),
-					    tier_now_ns()));
+	WT_LOG_INFO(
+		"cluster", "site ready id=%s budget_w=%u racks=%zu quarantine_ms=%u", c->cfg.id,
+		c->cfg.budget_w, c->cfg.n_children,
+		pool_quarantine_left_ms(tier_parent_pool(tier_plink_parent(c->pl)), tier_now_ns()));
 	return 0;
 }

@@ -11,7 +11,7 @@
 #include "wt/mem.h"
 #include "wt/rand.h"
 
-#define NS_PER_MS	 1000000ull
+#define NS_PER_MS      1000000ull
 #define RACK_REPORT_NS (100ull * NS_PER_MS)
 
 static struct tier_parent *parent_of(struct rack_ctx *r)
@@ -105,9 +105,9 @@ static void on_tick(void *arg, uint64_t now)
 
 		r->throttle_until_ns = now + (uint64_t)r->cfg.emergency.hold_ms * NS_PER_MS;
 		r->emergency_throttles++;
-		WT_LOG_WARN("rack", "emergency throttle id=%s measured_w=%llu limit_w=%llu agents=%u",
-			    r->cfg.id, (unsigned long long)measured, (unsigned long long)r->limit_w,
-			    n);
+		WT_LOG_WARN(
+			"rack", "emergency throttle id=%s measured_w=%llu limit_w=%llu agents=%u",
+			r->cfg.id, (unsigned long long)measured, (unsigned long long)r->limit_w, n);
 	}
 }
 
@@ -192,8 +192,9 @@ static void on_reload(void *arg)
 		return;
 	}
 	if (rack_cfg_reload_check(&r->cfg, &fresh) > 0) {
-		WT_LOG_WARN("rack", "reload refused path=%s (non-reloadable keys changed: restart to "
-				    "apply them)",
+		WT_LOG_WARN("rack",
+			    "reload refused path=%s (non-reloadable keys changed: restart to "
+			    "apply them)",
 			    r->d.opts->config_path);
 		rack_cfg_free(&fresh);
 		return;
@@ -289,8 +290,9 @@ int rack_init(struct rack_ctx *r, struct wt_daemon_opts *opts)
 	}
 	tier_plink_start(r->pl);
 	tier_clink_start(r->cl);
-	WT_LOG_INFO("rack", "rack ready id=%s floor_w=%u agents=%zu breaker_cont_w=%llu "
-			    "burst_ceiling_w=%llu parent=%s",
+	WT_LOG_INFO("rack",
+		    "rack ready id=%s floor_w=%u agents=%zu breaker_cont_w=%llu "
+		    "burst_ceiling_w=%llu parent=%s",
 		    r->cfg.id, r->cfg.floor_w, r->cfg.n_children,
 		    (unsigned long long)wt_breaker_pool_capacity_w(&r->cfg.bcfg),
 		    (unsigned long long)wt_breaker_burst_ceiling_w(&r->cfg.bcfg), r->cfg.parent);

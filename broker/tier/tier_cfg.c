@@ -21,8 +21,7 @@ const struct wt_cfg_enum tier_cfg_classes[] = {
 const struct wt_cfg_key tier_cfg_child_keys[] = {
 	WT_CFG_STRING("id", struct tier_cfg_child, id, 1, WT_HOLDER_ID_MAX, NULL, WT_CFG_REQUIRED,
 		      "Identity of the child (its certificate's common name under mTLS)."),
-	WT_CFG_WATTS("floor_w", struct tier_cfg_child, floor_w, 0, WT_WATTS_MAX, 0,
-		     WT_CFG_REQUIRED,
+	WT_CFG_WATTS("floor_w", struct tier_cfg_child, floor_w, 0, WT_WATTS_MAX, 0, WT_CFG_REQUIRED,
 		     "Static floor cap the child enforces whenever it holds no valid lease."),
 	WT_CFG_ENUM("class", struct tier_cfg_child, load_class, tier_cfg_classes,
 		    WT_LOAD_CLASS_BATCH, 0,
@@ -115,10 +114,11 @@ void tier_cfg_check_lease(struct wt_cfg_ctx *ctx, const struct tier_cfg_lease *l
 	}
 	if (lease->quarantine_ms != 0 &&
 	    lease->quarantine_ms < lease->ttl_max_ms + lease->skew_margin_ms) {
-		wt_cfg_error(ctx, "lease.quarantine_ms",
-			     "quarantine_ms %u is shorter than ttl_max_ms + skew_margin_ms = %u ms: "
-			     "a restart could grant twice",
-			     lease->quarantine_ms, lease->ttl_max_ms + lease->skew_margin_ms);
+		wt_cfg_error(
+			ctx, "lease.quarantine_ms",
+			"quarantine_ms %u is shorter than ttl_max_ms + skew_margin_ms = %u ms: "
+			"a restart could grant twice",
+			lease->quarantine_ms, lease->ttl_max_ms + lease->skew_margin_ms);
 	}
 }
 

@@ -29,7 +29,8 @@ int tier_daemon_init(struct tier_daemon *d, const char *name, struct wt_daemon_o
 	scfg.tls = *tls;
 	rc = wt_rpc_server_new(&d->srv, d->rt, &scfg);
 	if (rc < 0) {
-		WT_LOG_ERR("daemon", "cannot create server listen=%s (%s)", listen, wt_strerror(rc));
+		WT_LOG_ERR("daemon", "cannot create server listen=%s (%s)", listen,
+			   wt_strerror(rc));
 	}
 	return rc;
 }

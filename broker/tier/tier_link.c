@@ -223,6 +223,12 @@ struct tier_clink {
 	uv_timer_t t_poll;
 	uint64_t report_seq;
 	uint64_t reconnects;
+	/* Send time of the oldest request (Hello, Demand, Renew) that no message from the parent
+	 * has followed yet; 0 if none. A parent that accepts bytes but answers nothing (hung, not
+	 * dead) shows here. tier_child_pending_age_ns() cannot show it: the child forgets a lost
+	 * request after its pending timeout and sends a new one, so that age never exceeds
+	 * hung_ms. */
+	uint64_t unanswered_ns;
 	bool closing;
 	bool stream_gone;
 	bool timer_gone;
@@ -236,6 +242,11 @@ static void cl_send(struct tier_clink *cl, const struct tier_child_out *o)
 
 	if (rc == 0 && cl->cs != NULL) {
 		rc = wt_rpc_cstream_send(cl->cs, buf, len);
+	}
+	if (rc == 0 && cl->unanswered_ns == 0 &&
+	    (o->msg.kind == WT_CHILD_MSG_HELLO || o->msg.kind == WT_CHILD_MSG_DEMAND ||
+	     o->msg.kind == WT_CHILD_MSG_RENEW)) {
+		cl->unanswered_ns = tier_now_ns();
 	}
 	if (rc < 0) {
 		WT_LOG_DEBUG("tier", "send to parent failed kind=%d (%s)", (int)o->msg.kind,
@@ -259,19 +270,24 @@ static void cl_pump(struct tier_clink *cl, uint64_t now)
 	if (cl->closing) {
 		return;
 	}
-	if (tier_child_pending_age_ns(&cl->child, now) > (uint64_t)cl->cfg.hung_ms * NS_PER_MS &&
-	    cl->cs != NULL && wt_rpc_cstream_is_open(cl->cs)) {
+	if (cl->unanswered_ns != 0 && now > cl->unanswered_ns &&
+	    now - cl->unanswered_ns > (uint64_t)cl->cfg.hung_ms * NS_PER_MS && cl->cs != NULL &&
+	    wt_rpc_cstream_is_open(cl->cs)) {
 		/* The parent accepts bytes but answers nothing (hung, not dead): reconnect. */
 		WT_LOG_WARN("tier", "parent not answering id=%s waited_ms=%llu (restarting stream)",
 			    cl->cfg.child.id,
-			    (unsigned long long)(tier_child_pending_age_ns(&cl->child, now) /
-						 NS_PER_MS));
+			    (unsigned long long)((now - cl->unanswered_ns) / NS_PER_MS));
+		cl->unanswered_ns = 0;
 		wt_rpc_cstream_restart(cl->cs);
 	}
 	next = tier_child_next_ns(&cl->child);
 	if (next == UINT64_MAX) {
 		/* Nothing due; still wake up to notice a hung parent. */
 		next = now + (uint64_t)cl->cfg.hung_ms * NS_PER_MS;
+	}
+	if (cl->unanswered_ns != 0 &&
+	    cl->unanswered_ns + (uint64_t)(cl->cfg.hung_ms + 1) * NS_PER_MS < next) {
+		next = cl->unanswered_ns + (uint64_t)(cl->cfg.hung_ms + 1) * NS_PER_MS;
 	}
 	/* Never 0: what is due now was just handled; a due time that poll cannot act on must not
 	 * turn into a busy loop. */
@@ -305,6 +321,7 @@ static void cl_open(void *arg, struct wt_rpc_cstream *cs)
 	uint64_t now = tier_now_ns();
 
 	cl->cs = cs;
+	cl->unanswered_ns = 0;
 	tier_child_session_up(&cl->child, now, &o);
 	cl_send(cl, &o);
 	cl_notify(cl, now);
@@ -317,6 +334,7 @@ static void cl_msg(void *arg, struct wt_rpc_cstream *cs, const uint8_t *buf, siz
 	uint64_t now = tier_now_ns();
 	int rc = wt_parent_msg_decode(buf, len, WT_LEASE_MSG_MAX_BYTES, &m);
 
+	cl->unanswered_ns = 0; /* the parent is alive, whatever it said */
 	if (rc < 0) {
 		WT_LOG_WARN("tier", "bad message from parent id=%s bytes=%zu (%s)",
 			    cl->cfg.child.id, len, wt_strerror(rc));
@@ -355,6 +373,7 @@ static void cl_closed(void *arg, struct wt_rpc_cstream *cs, enum wt_rpc_code cod
 	uint64_t now = tier_now_ns();
 
 	tier_child_session_down(&cl->child, now);
+	cl->unanswered_ns = 0;
 	if (restart_in_ms == 0) {
 		cl->cs = NULL;
 		cl->stream_gone = true;

@@ -37,7 +37,7 @@ typedef void tier_plink_status_cb(void *arg, struct wt_status *st, uint64_t now_
 
 struct tier_plink_cfg {
 	uv_loop_t *loop;
-	struct wt_rpc_server *srv; /* not started yet: the link registers its methods on it */
+	struct wt_rpc_server *srv;     /* not started yet: the link registers its methods on it */
 	struct tier_parent_cfg parent; /* emit/close/arg are set by the link */
 	uint32_t tick_ms;	       /* housekeeping period (>= 1) */
 	tier_plink_tick_cb *on_tick;

@@ -95,7 +95,8 @@ static void print_json(const char *target, const struct wt_status *st)
 
 		printf("%s{\"id\": ", i ? ", " : "");
 		json_str(c->holder_id);
-		printf(", \"class\": \"%s\", \"connected\": %s, \"floor_w\": %u, \"granted_w\": %u, "
+		printf(", \"class\": \"%s\", \"connected\": %s, \"floor_w\": %u, \"granted_w\": "
+		       "%u, "
 		       "\"demand_w\": %u, \"measured_w\": %u, \"cap_w\": %u, \"lease_id\": %llu, "
 		       "\"lease_left_ms\": %u, \"damped\": %u}",
 		       class_name(c->load_class), c->connected ? "true" : "false", c->floor_w,
@@ -108,7 +109,8 @@ static void print_json(const char *target, const struct wt_status *st)
 static void print_brief(const struct wt_status *st)
 {
 	if (st->tier == WT_TIER_AGENT) {
-		printf("%-8s %-16s cap %6u W  floor %6u W  lease %6u W (%4u ms left)  measured %6u W"
+		printf("%-8s %-16s cap %6u W  floor %6u W  lease %6u W (%4u ms left)  measured %6u "
+		       "W"
 		       "  emergencies %llu\n",
 		       tier_name(st->tier), st->id, st->cap_w, st->floor_w, st->upstream_lease_w,
 		       st->upstream_left_ms, st->measured_w,
@@ -134,8 +136,7 @@ static void print_table(const struct wt_status *st)
 	       "emergency throttles %llu, protocol errors %llu\n",
 	       (unsigned long long)st->grants, (unsigned long long)st->denials,
 	       (unsigned long long)st->expiries, (unsigned long long)st->damped_decisions,
-	       (unsigned long long)st->deadline_misses,
-	       (unsigned long long)st->emergency_throttles,
+	       (unsigned long long)st->deadline_misses, (unsigned long long)st->emergency_throttles,
 	       (unsigned long long)st->protocol_errors);
 	if (st->n_children == 0) {
 		return;
@@ -250,7 +251,8 @@ static void usage(FILE *f)
 		"                            [--children] [--timeout-ms N]\n"
 		"                            [--insecure | --ca FILE --cert FILE --key FILE]\n"
 		"       wattlease-ctl --help | --version\n\n"
-		"Prints a tier's live state: capacity, floors, leases, headroom, measured power and\n"
+		"Prints a tier's live state: capacity, floors, leases, headroom, measured power "
+		"and\n"
 		"counters (deadline misses, damped decisions, emergency throttles), and with\n"
 		"--children one row per child. Exit 0 when every target answered, 1 otherwise.\n");
 }
@@ -258,12 +260,18 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "target", required_argument, NULL, 't' }, { "json", no_argument, NULL, 'j' },
-		{ "brief", no_argument, NULL, 'b' },	    { "children", no_argument, NULL, 'C' },
-		{ "insecure", no_argument, NULL, 'i' },	    { "ca", required_argument, NULL, 'a' },
-		{ "cert", required_argument, NULL, 'e' },   { "key", required_argument, NULL, 'k' },
-		{ "timeout-ms", required_argument, NULL, 'T' }, { "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },	    { NULL, 0, NULL, 0 },
+		{ "target", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "brief", no_argument, NULL, 'b' },
+		{ "children", no_argument, NULL, 'C' },
+		{ "insecure", no_argument, NULL, 'i' },
+		{ "ca", required_argument, NULL, 'a' },
+		{ "cert", required_argument, NULL, 'e' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "timeout-ms", required_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .timeout_ms = 2000 };
 	int c;
@@ -337,9 +345,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	o.tls.insecure = o.insecure;
-	if (!o.insecure && (o.tls.ca_file == NULL || o.tls.cert_file == NULL ||
-			    o.tls.key_file == NULL)) {
-		fprintf(stderr, "wattlease-ctl: give --ca, --cert and --key (mTLS), or --insecure\n");
+	if (!o.insecure &&
+	    (o.tls.ca_file == NULL || o.tls.cert_file == NULL || o.tls.key_file == NULL)) {
+		fprintf(stderr,
+			"wattlease-ctl: give --ca, --cert and --key (mTLS), or --insecure\n");
 		return 2;
 	}
 	return run_status(&o);
