@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The runtime core: the completion queue, the CQ thread, and its hand-off to the libuv loop.
  *
- * Two ways an event reaches the loop:
- *  - idle mode: the CQ thread blocks in grpc_completion_queue_next(), appends {tag, ok} to a
- *    mutex-protected vector and calls uv_async_send() when the vector went from empty to
- *    non-empty; the async callback swaps the vector with a spare and dispatches every entry
- *    outside the lock (uv_async_send coalesces wakeups, so it must drain everything);
- *  - poll mode (opt-in): after an event, the loop keeps polling the queue itself with a zero
- * deadline from a uv_idle handle for poll_window_us, and the CQ thread parks on a condition
- * variable. In gRPC 1.51 the caller of cq_next drives network I/O, so the loop then reads the
- * socket directly and the two thread wake-ups of the hand-off leave the latency path. The CQ thread
- * never dereferences a tag and never touches project state. */
+ * The CQ thread blocks in grpc_completion_queue_next() and appends {tag, ok} to the hand-off
+ * queue (handoff.c), which wakes the loop with uv_async_send() when it goes from empty to
+ * non-empty; the loop drains it and dispatches every entry. The CQ thread never dereferences a
+ * tag and never touches project state.
+ *
+ * Not done here, on purpose: letting the loop also poll the queue with a zero deadline while
+ * traffic flows. It cut the median latency in a first measurement, but with two pollers on one
+ * queue gRPC 1.51 lost its poller hand-over and a stream hung (tools/bench/echo, 2026-11-21),
+ * and on shared cores the spinning loop made tails worse. */
 #include "rpc_internal.h"
 
 #include <errno.h>
@@ -23,9 +22,7 @@
 #include "wt/log.h"
 #include "wt/mem.h"
 
-#define DEFAULT_POLL_WINDOW_US 0u
-#define POLL_BATCH_MAX	       64
-#define HANDOFF_CAP	       4096u
+#define HANDOFF_CAP 4096u
 
 void wt__rpc_list_init(struct wt__rpc_link *head)
 {
@@ -195,16 +192,8 @@ static void cq_thread_main(void *arg)
 	struct wt_rpc *rt = arg;
 
 	for (;;) {
-		grpc_event ev;
-
-		/* Park while the loop polls the queue itself. */
-		uv_mutex_lock(&rt->park_mu);
-		while (rt->loop_polling) {
-			uv_cond_wait(&rt->park_cond, &rt->park_mu);
-		}
-		uv_mutex_unlock(&rt->park_mu);
-
-		ev = grpc_completion_queue_next(rt->cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
+		grpc_event ev = grpc_completion_queue_next(
+			rt->cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
 		if (ev.type == GRPC_QUEUE_SHUTDOWN) {
 			wt__handoff_end(&rt->ho);
 			return;
@@ -222,60 +211,6 @@ static void dispatch(struct wt_rpc *rt, struct wt__rpc_op *op, bool ok)
 	op->cb(op, ok);
 }
 
-static void on_idle(uv_idle_t *h);
-
-static void poll_start(struct wt_rpc *rt)
-{
-	if (rt->poll_window_us == 0 || rt->idle_active || rt->cq_shutdown_started) {
-		return;
-	}
-	rt->last_event_ns = uv_hrtime();
-	rt->idle_active = true;
-	uv_mutex_lock(&rt->park_mu);
-	rt->loop_polling = true;
-	uv_mutex_unlock(&rt->park_mu);
-	uv_idle_start(&rt->idle, on_idle);
-}
-
-static void poll_stop(struct wt_rpc *rt)
-{
-	if (!rt->idle_active) {
-		return;
-	}
-	rt->idle_active = false;
-	uv_idle_stop(&rt->idle);
-	uv_mutex_lock(&rt->park_mu);
-	rt->loop_polling = false;
-	uv_cond_signal(&rt->park_cond);
-	uv_mutex_unlock(&rt->park_mu);
-}
-
-static void on_idle(uv_idle_t *h)
-{
-	struct wt_rpc *rt = h->data;
-	int n = 0;
-
-	while (n < POLL_BATCH_MAX && rt->idle_active) {
-		grpc_event ev =
-			grpc_completion_queue_next(rt->cq, gpr_inf_past(GPR_CLOCK_MONOTONIC), NULL);
-
-		if (ev.type != GRPC_OP_COMPLETE) {
-			break;
-		}
-		n++;
-		rt->stats.events_polled++;
-		dispatch(rt, ev.tag, ev.success != 0);
-	}
-	if (!rt->idle_active) {
-		return;
-	}
-	if (n > 0) {
-		rt->last_event_ns = uv_hrtime();
-	} else if (uv_hrtime() - rt->last_event_ns > (uint64_t)rt->poll_window_us * 1000u) {
-		poll_stop(rt);
-	}
-}
-
 static void on_close_handle(uv_handle_t *h)
 {
 	struct wt_rpc *rt = h->data;
@@ -287,8 +222,6 @@ static void on_close_handle(uv_handle_t *h)
 	}
 	cb = rt->close_cb;
 	arg = rt->close_arg;
-	uv_cond_destroy(&rt->park_cond);
-	uv_mutex_destroy(&rt->park_mu);
 	wt_free(rt);
 	grpc_shutdown();
 	if (cb != NULL) {
@@ -298,11 +231,10 @@ static void on_close_handle(uv_handle_t *h)
 
 static void close_handles(struct wt_rpc *rt)
 {
-	rt->pending_closes = 2;
-	/* Both close callbacks find the runtime through handle->data. */
+	rt->pending_closes = 1;
+	/* The close callback finds the runtime through handle->data. */
 	rt->ho.async.data = rt;
 	wt__handoff_close(&rt->ho, on_close_handle);
-	uv_close((uv_handle_t *)&rt->idle, on_close_handle);
 }
 
 /* The CQ thread saw GRPC_QUEUE_SHUTDOWN and every event before it was dispatched. */
@@ -323,7 +255,6 @@ static void on_handoff(void *arg, void *tag, bool ok)
 
 	rt->stats.events_handoff++;
 	dispatch(rt, tag, ok);
-	poll_start(rt);
 }
 
 int wt_rpc_new(struct wt_rpc **out, uv_loop_t *loop, const struct wt_rpc_opts *opts)
@@ -332,16 +263,13 @@ int wt_rpc_new(struct wt_rpc **out, uv_loop_t *loop, const struct wt_rpc_opts *o
 	int rc;
 
 	rt->loop = loop;
-	rt->poll_window_us = opts != NULL ? opts->poll_window_us : DEFAULT_POLL_WINDOW_US;
 	wt__rpc_list_init(&rt->servers);
 	wt__rpc_list_init(&rt->channels);
 	grpc_init();
 	rt->cq = grpc_completion_queue_create_for_next(NULL);
-	wt__handoff_init(&rt->ho, loop, HANDOFF_CAP, on_handoff, on_handoff_end, rt);
-	uv_mutex_init(&rt->park_mu);
-	uv_cond_init(&rt->park_cond);
-	uv_idle_init(loop, &rt->idle);
-	rt->idle.data = rt;
+	wt__handoff_init(&rt->ho, loop,
+			 opts != NULL && opts->handoff_cap > 0 ? opts->handoff_cap : HANDOFF_CAP,
+			 on_handoff, on_handoff_end, rt);
 	rc = uv_thread_create(&rt->thread, cq_thread_main, rt);
 	if (rc < 0) {
 		WT_LOG_ERR("rpc", "cannot start completion-queue thread (%s)", uv_strerror(rc));
@@ -392,7 +320,6 @@ void wt__rpc_maybe_shutdown_cq(struct wt_rpc *rt)
 		wt__rpc_channel_destroy((struct wt_rpc_channel *)l);
 	}
 	rt->cq_shutdown_started = true;
-	poll_stop(rt);
 	grpc_completion_queue_shutdown(rt->cq);
 }
 

@@ -38,16 +38,6 @@ struct wt_rpc {
 	uv_thread_t thread;
 	bool thread_started;
 	struct wt__handoff ho;
-	/* Poll mode: the loop owns polling and the CQ thread parks (guarded by park_mu). */
-	uv_mutex_t park_mu;
-	uv_cond_t park_cond;
-	bool loop_polling;
-
-	/* Adaptive polling from the loop while traffic flows. */
-	uv_idle_t idle;
-	uint32_t poll_window_us;
-	uint64_t last_event_ns;
-	bool idle_active;
 
 	struct wt__rpc_link servers;
 	struct wt__rpc_link channels;

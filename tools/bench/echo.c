@@ -43,7 +43,6 @@ struct opts {
 	uint32_t warmup;  /* discarded round trips */
 	uint32_t streams; /* throughput streams */
 	double tput_s;	  /* throughput duration */
-	uint32_t poll_us; /* wt runtime poll window */
 	const char *json;
 	bool demo;
 };
@@ -213,10 +212,9 @@ static void wt_closed(void *arg, struct wt_rpc_sstream *s, enum wt_rpc_code code
 {
 }
 
-static int wt_server(int port_fd, uint32_t poll_us)
+static int wt_server(int port_fd)
 {
 	static const struct wt_rpc_stream_handlers h = { wt_open, wt_msg, wt_closed };
-	struct wt_rpc_opts o = { .poll_window_us = poll_us };
 	struct wt_rpc_server_cfg cfg = { 0 };
 	struct wt_rpc_server *srv;
 	struct wt_rpc *rt;
@@ -225,7 +223,7 @@ static int wt_server(int port_fd, uint32_t poll_us)
 
 	wt_log_set_level(WT_LOG_LEVEL_ERR);
 	uv_loop_init(&loop);
-	if (wt_rpc_new(&rt, &loop, &o) < 0) {
+	if (wt_rpc_new(&rt, &loop, NULL) < 0) {
 		return 1;
 	}
 	cfg.listen_addr = "127.0.0.1:0";
@@ -427,7 +425,7 @@ static pid_t spawn_server(bool wt, const struct opts *o, int *port)
 	pid = fork();
 	if (pid == 0) {
 		close(fds[0]);
-		_exit(wt ? wt_server(fds[1], o->poll_us) : bare_server(fds[1]));
+		_exit(wt ? wt_server(fds[1]) : bare_server(fds[1]));
 	}
 	close(fds[1]);
 	if (pid < 0 || read(fds[0], port, sizeof(*port)) != sizeof(*port)) {
@@ -441,13 +439,12 @@ static pid_t spawn_server(bool wt, const struct opts *o, int *port)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: wattlease-bench-echo [--msgs N] [--streams N] [--seconds S]\n"
-		   "                            [--poll-us US] [--json FILE] [--demo]\n"
+		   "                            [--json FILE] [--demo]\n"
 		   "Measures a bare gRPC C-core bidi-stream echo and the same echo through the\n"
 		   "wattlease runtime, on loopback, in one run, and prints both and their ratio.\n"
 		   "  --msgs N      latency samples (default 20000)\n"
 		   "  --streams N   concurrent streams for throughput, 1-64 (default 16)\n"
 		   "  --seconds S   throughput duration per server (default 3)\n"
-		   "  --poll-us US  wattlease runtime loop poll window, 0 = pure hand-off (0)\n"
 		   "  --json FILE   also write the figures as JSON\n"
 		   "  --demo        a short run with an explanation (used by tools/quickstart "
 		   "demo)\n");
@@ -473,13 +470,13 @@ int main(int argc, char **argv)
 		{ "msgs", required_argument, NULL, 'm' },
 		{ "streams", required_argument, NULL, 's' },
 		{ "seconds", required_argument, NULL, 't' },
-		{ "poll-us", required_argument, NULL, 'p' },
+
 		{ "json", required_argument, NULL, 'j' },
 		{ "demo", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { 20000, 2000, 16, 3.0, 0, NULL, false };
+	struct opts o = { 20000, 2000, 16, 3.0, NULL, false };
 	struct result r[2];
 	const char *names[2] = { "bare", "wt" };
 	uint32_t secs = 3;
@@ -500,9 +497,6 @@ int main(int argc, char **argv)
 		case 't':
 			bad = parse_u32(optarg, 1, 600, &secs);
 			o.tput_s = secs;
-			break;
-		case 'p':
-			bad = parse_u32(optarg, 0, 1000000, &o.poll_us);
 			break;
 		case 'j':
 			o.json = optarg;
@@ -569,8 +563,8 @@ int main(int argc, char **argv)
 	       r[1].p99_us / r[0].p99_us, r[1].p999_us / r[0].p999_us,
 	       r[1].msgs_per_s / r[0].msgs_per_s);
 	printf("(ratio = wt / bare; latency: lower is better, throughput: higher is better;\n"
-	       " %u samples, %u streams, %.0f s throughput, poll window %u us)\n",
-	       o.msgs, o.streams, o.tput_s, o.poll_us);
+	       " %u samples, %u streams, %.0f s throughput)\n",
+	       o.msgs, o.streams, o.tput_s);
 	if (o.json != NULL) {
 		FILE *f = fopen(o.json, "w");
 
@@ -583,10 +577,10 @@ int main(int argc, char **argv)
 			"{\"echo_p50_us\": %.1f, \"echo_p99_us\": %.1f, \"echo_p999_us\": %.1f, "
 			"\"echo_msgs_per_s\": %.0f, \"wt_p50_us\": %.1f, \"wt_p99_us\": %.1f, "
 			"\"wt_p999_us\": %.1f, \"wt_msgs_per_s\": %.0f, \"p99_ratio\": %.3f, "
-			"\"msgs_per_s_ratio\": %.3f, \"poll_window_us\": %u}\n",
+			"\"msgs_per_s_ratio\": %.3f}\n",
 			r[0].p50_us, r[0].p99_us, r[0].p999_us, r[0].msgs_per_s, r[1].p50_us,
 			r[1].p99_us, r[1].p999_us, r[1].msgs_per_s, r[1].p99_us / r[0].p99_us,
-			r[1].msgs_per_s / r[0].msgs_per_s, o.poll_us);
+			r[1].msgs_per_s / r[0].msgs_per_s);
 		fclose(f);
 	}
 	grpc_shutdown();

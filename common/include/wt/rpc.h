@@ -2,12 +2,8 @@
 /* gRPC on one libuv loop: the runtime every wattlease daemon and tool speaks through.
  *
  * Threading (STYLE.md section 7): exactly one completion-queue thread blocks in
- * grpc_completion_queue_next() and hands {tag, ok} to the loop through a mutex-protected vector
- * and uv_async_send(); it never dereferences a tag. Optionally (poll_window_us > 0), after an
- * event the loop keeps polling the queue itself with a zero deadline from a uv_idle handle for
- * that window while the CQ thread parks: on a dedicated core this removes the thread hand-off
- * from the latency of a busy stream; on shared cores the spinning loop competes with gRPC's own
- * threads and makes the tail worse, so it is off by default.
+ * grpc_completion_queue_next() and hands {tag, ok} to the loop through a fixed-size,
+ * mutex-protected queue and uv_async_send(); it never dereferences a tag.
  * Every callback declared here runs on the loop thread; every function here must be called on
  * the loop thread. No other header in the project includes <grpc/...>: payloads are plain bytes
  * (protobuf-c encoding happens in the *_codec.c files) and statuses are enum wt_rpc_code.
@@ -79,9 +75,9 @@ struct wt_rpc_channel;
 struct wt_rpc_cstream;
 
 struct wt_rpc_opts {
-	/* Loop-side polling window after the last completion (us); 0 (the default when the opts
-	 * pointer is NULL) is the pure hand-off pattern with no CPU use when idle. */
-	uint32_t poll_window_us;
+	/* Entries of the CQ thread -> loop hand-off queue; when full, the CQ thread waits for
+	 * the loop (back-pressure). 0 (and a NULL opts pointer): 4096. */
+	uint32_t handoff_cap;
 };
 
 /* Create the runtime on @loop: initialises gRPC, creates the completion queue, starts the CQ
@@ -99,8 +95,7 @@ void wt_rpc_close(struct wt_rpc *rt, wt_rpc_closed_cb *cb, void *arg);
 /* Counters for benchmarks and /metrics. */
 struct wt_rpc_stats {
 	uint64_t events_handoff; /* completions delivered by the CQ thread */
-	uint64_t events_polled;	 /* completions the loop polled itself */
-	uint64_t wakeups;	 /* uv_async callbacks */
+	uint64_t wakeups;	 /* loop wakeups (drains of the hand-off queue) */
 	uint64_t calls_live;
 };
 
