@@ -386,14 +386,24 @@ static const char *kind_name(const struct wt__cfg_node *n)
 	return "?";
 }
 
+/* Key paths longer than the buffer are truncated on purpose (they only name keys in error
+ * messages); the result is checked so that -Wformat-truncation knows it is handled. */
 static void join_key(char *buf, size_t size, const char *parent, const char *name)
 {
-	snprintf(buf, size, "%s%s%s", parent, parent[0] != '\0' ? "." : "", name);
+	int n = snprintf(buf, size, "%s%s%s", parent, parent[0] != '\0' ? "." : "", name);
+
+	if (n < 0 || (size_t)n >= size) {
+		buf[size - 1] = '\0';
+	}
 }
 
 static void join_index(char *buf, size_t size, const char *parent, size_t i)
 {
-	snprintf(buf, size, "%s[%zu]", parent, i);
+	int n = snprintf(buf, size, "%s[%zu]", parent, i);
+
+	if (n < 0 || (size_t)n >= size) {
+		buf[size - 1] = '\0';
+	}
 }
 
 /* ---- schema sanity: a broken table is a programming error, caught on every load ---- */
