@@ -156,6 +156,36 @@ static void on_status(void *arg, struct wt_rpc_call *call, const uint8_t *req, s
 	wt_free(out);
 }
 
+static void on_metrics(void *arg, struct wt_metrics *m, uint64_t now_ns)
+{
+	struct agt_ctx *a = arg;
+
+	if (a->cl == NULL) {
+		return; /* stopping */
+	}
+	tier_daemon_metrics_child(m, a->cl, now_ns);
+	wt_metrics_gauge(m, "wattlease_cap_watts",
+			 "Node cap in force at the last sample (floor + lease, or the emergency "
+			 "cut).",
+			 NULL, a->cap_w);
+	wt_metrics_gauge(m, "wattlease_measured_watts", "Node power at the last sample.", NULL,
+			 a->last_measured_w);
+	wt_metrics_gauge(m, "wattlease_nameplate_watts", "Installed maximum draw of the node.",
+			 NULL, a->cfg.nameplate_w);
+	wt_metrics_gauge(m, "wattlease_emergency_active", "1 while a local emergency cut holds.",
+			 NULL, now_ns < a->emerg_until_ns ? 1 : 0);
+	wt_metrics_counter(m, "wattlease_emergency_throttles_total",
+			   "Local emergency cuts (a sample above the cap in force).", NULL,
+			   a->emergencies);
+}
+
+static void on_health(void *arg, struct wt_http_body *body)
+{
+	struct agt_ctx *a = arg;
+
+	tier_daemon_health_child(body, a->cl);
+}
+
 static void on_stop(void *arg)
 {
 	struct agt_ctx *a = arg;
@@ -295,6 +325,11 @@ int agt_init(struct agt_ctx *a, struct wt_daemon_opts *opts)
 	if (rc < 0) {
 		WT_LOG_ERR("agent", "cannot reach the rack parent=%s (%s)", a->cfg.parent,
 			   wt_strerror(rc));
+		return rc;
+	}
+	rc = tier_daemon_metrics_start(&a->d, a->cfg.metrics_listen, a->cfg.id, on_metrics,
+				       on_health);
+	if (rc < 0) {
 		return rc;
 	}
 	uv_timer_init(&a->d.loop, &a->t_sample);

@@ -54,6 +54,7 @@ struct agt_cfg {
 	char *id;
 	char *parent;
 	char *listen;
+	char *metrics_listen; /* NULL or "": no /metrics */
 	uint32_t floor_w;
 	uint32_t nameplate_w;
 	int load_class;

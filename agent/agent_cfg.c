@@ -7,6 +7,7 @@
 
 #include "tier_cfg.h"
 #include "wt/err.h"
+#include "wt/http.h"
 #include "wt/lease_msg.h"
 
 static const struct wt_cfg_enum backends[] = {
@@ -90,6 +91,9 @@ static const struct wt_cfg_key agt_keys[] = {
 		      "The rack coordinator, host:port."),
 	WT_CFG_STRING("listen", struct agt_cfg, listen, 3, 255, "127.0.0.1:0", 0,
 		      "Address of this agent's Status service, host:port (port 0 picks one)."),
+	WT_CFG_STRING("metrics_listen", struct agt_cfg, metrics_listen, 0, 255, NULL, 0,
+		      "HTTP address of /metrics and /healthz, numeric host:port (port 0 "
+		      "picks one); absent or \"\": off."),
 	WT_CFG_WATTS("floor_w", struct agt_cfg, floor_w, 0, WT_WATTS_MAX, 0, WT_CFG_REQUIRED,
 		     "Static floor cap: equal to the rack's floor_w for this node."),
 	WT_CFG_WATTS("nameplate_w", struct agt_cfg, nameplate_w, 1, WT_WATTS_MAX, 0,
@@ -168,12 +172,18 @@ static int validate(struct wt_cfg_ctx *ctx, const void *p, void *arg)
 	const struct agt_cfg *c = p;
 	struct agt_sim_cfg s;
 	char err[256];
+	struct sockaddr_storage ss;
 
 	if (wt_daemon_check_addr(c->parent) < 0) {
 		wt_cfg_error(ctx, "parent", "'%s' is not host:port", c->parent);
 	}
 	if (wt_daemon_check_addr(c->listen) < 0) {
 		wt_cfg_error(ctx, "listen", "'%s' is not host:port", c->listen);
+	}
+	if (c->metrics_listen != NULL && c->metrics_listen[0] != '\0' &&
+	    wt_http_addr_parse(c->metrics_listen, &ss) < 0) {
+		wt_cfg_error(ctx, "metrics_listen", "'%s' is not a numeric host:port",
+			     c->metrics_listen);
 	}
 	if (c->floor_w > c->nameplate_w) {
 		wt_cfg_error(ctx, "floor_w", "floor %u W is above nameplate_w %u W", c->floor_w,

@@ -22,6 +22,15 @@ static void on_final(void *arg)
 	c->pl = NULL;
 }
 
+static void on_metrics(void *arg, struct wt_metrics *m, uint64_t now_ns)
+{
+	struct clu_ctx *c = arg;
+
+	if (c->pl != NULL) {
+		tier_daemon_metrics_parent(m, c->pl, now_ns);
+	}
+}
+
 static void on_reload(void *arg)
 {
 	struct clu_ctx *c = arg;
@@ -95,6 +104,10 @@ int clu_init(struct clu_ctx *c, struct wt_daemon_opts *opts)
 	c->pchildren = NULL;
 	if (rc < 0) {
 		WT_LOG_ERR("cluster", "cannot build the lease service (%s)", wt_strerror(rc));
+		return rc;
+	}
+	rc = tier_daemon_metrics_start(&c->d, c->cfg.metrics_listen, c->cfg.id, on_metrics, NULL);
+	if (rc < 0) {
 		return rc;
 	}
 	tier_plink_start(c->pl);

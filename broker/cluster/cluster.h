@@ -18,7 +18,8 @@
 struct clu_cfg {
 	char *id;
 	char *listen;
-	uint32_t budget_w; /* site budget: the pool's capacity */
+	char *metrics_listen; /* NULL or "": no /metrics */
+	uint32_t budget_w;    /* site budget: the pool's capacity */
 	uint32_t tick_ms;
 	struct tier_cfg_lease lease;
 	struct tier_cfg_damper damper;

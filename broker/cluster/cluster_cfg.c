@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "wt/err.h"
+#include "wt/http.h"
 #include "wt/lease_msg.h"
 
 static const struct wt_cfg_key clu_keys[] = {
@@ -14,6 +15,9 @@ static const struct wt_cfg_key clu_keys[] = {
 		      "Identity of this orchestrator (its certificate's common name)."),
 	WT_CFG_STRING("listen", struct clu_cfg, listen, 3, 255, "127.0.0.1:7000", 0,
 		      "Address for racks and tools, host:port (port 0 picks one)."),
+	WT_CFG_STRING("metrics_listen", struct clu_cfg, metrics_listen, 0, 255, NULL, 0,
+		      "HTTP address of /metrics and /healthz, numeric host:port (port 0 "
+		      "picks one); absent or \"\": off."),
 	WT_CFG_WATTS("budget_w", struct clu_cfg, budget_w, 1000, WT_WATTS_MAX, 0, WT_CFG_REQUIRED,
 		     "Site budget: what all racks together may draw."),
 	WT_CFG_DURATION_MS("tick_ms", struct clu_cfg, tick_ms, 1, 1000, 10, 0,
@@ -33,11 +37,17 @@ static const struct wt_cfg_key clu_keys[] = {
 static int validate(struct wt_cfg_ctx *ctx, const void *p, void *arg)
 {
 	const struct clu_cfg *c = p;
+	struct sockaddr_storage ss;
 
 	tier_cfg_check_children(ctx, c->children, (uint32_t)c->n_children, c->budget_w, "budget_w");
 	tier_cfg_check_lease(ctx, &c->lease);
 	if (wt_daemon_check_addr(c->listen) < 0) {
 		wt_cfg_error(ctx, "listen", "'%s' is not host:port", c->listen);
+	}
+	if (c->metrics_listen != NULL && c->metrics_listen[0] != '\0' &&
+	    wt_http_addr_parse(c->metrics_listen, &ss) < 0) {
+		wt_cfg_error(ctx, "metrics_listen", "'%s' is not a numeric host:port",
+			     c->metrics_listen);
 	}
 	for (size_t i = 0; i < c->n_children; i++) {
 		if (c->children[i].floor_w % CLU_RACK_TOKEN_W != 0) {

@@ -162,6 +162,33 @@ static void on_status(void *arg, struct wt_status *st, uint64_t now)
 			: 0;
 }
 
+static void on_metrics(void *arg, struct wt_metrics *m, uint64_t now_ns)
+{
+	struct rack_ctx *r = arg;
+
+	if (r->pl == NULL || r->cl == NULL) {
+		return; /* stopping */
+	}
+	tier_daemon_metrics_parent(m, r->pl, now_ns);
+	tier_daemon_metrics_child(m, r->cl, now_ns);
+	wt_metrics_gauge(m, "wattlease_cap_watts",
+			 "What this rack may draw now: floor + valid upstream lease.", NULL,
+			 tier_clink_cap_w(r->cl, now_ns));
+	wt_metrics_gauge(m, "wattlease_breaker_limit_watts",
+			 "What the breaker allows over one upstream lease from its present state.",
+			 NULL, (double)r->limit_w);
+	wt_metrics_counter(m, "wattlease_emergency_throttles_total",
+			   "Local emergency throttles (every agent cut near the pickup).", NULL,
+			   r->emergency_throttles);
+}
+
+static void on_health(void *arg, struct wt_http_body *body)
+{
+	struct rack_ctx *r = arg;
+
+	tier_daemon_health_child(body, r->cl);
+}
+
 static void on_stop(void *arg)
 {
 	struct rack_ctx *r = arg;
@@ -286,6 +313,11 @@ int rack_init(struct rack_ctx *r, struct wt_daemon_opts *opts)
 	if (rc < 0) {
 		WT_LOG_ERR("rack", "cannot reach the cluster parent=%s (%s)", r->cfg.parent,
 			   wt_strerror(rc));
+		return rc;
+	}
+	rc = tier_daemon_metrics_start(&r->d, r->cfg.metrics_listen, r->cfg.id, on_metrics,
+				       on_health);
+	if (rc < 0) {
 		return rc;
 	}
 	tier_plink_start(r->pl);

@@ -45,6 +45,7 @@ struct rack_emergency_yaml {
 struct rack_cfg {
 	char *id;
 	char *listen;
+	char *metrics_listen; /* NULL or "": no /metrics */
 	char *parent;
 	uint32_t floor_w;
 	int load_class;

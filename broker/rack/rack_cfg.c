@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "wt/err.h"
+#include "wt/http.h"
 #include "wt/lease_msg.h"
 
 static const struct wt_cfg_enum standards[] = {
@@ -65,6 +66,9 @@ static const struct wt_cfg_key rack_keys[] = {
 		      "Identity (the cluster's children entry; the certificate's common name)."),
 	WT_CFG_STRING("listen", struct rack_cfg, listen, 3, 255, "127.0.0.1:7001", 0,
 		      "Address for agents and tools, host:port (port 0 picks one)."),
+	WT_CFG_STRING("metrics_listen", struct rack_cfg, metrics_listen, 0, 255, NULL, 0,
+		      "HTTP address of /metrics and /healthz, numeric host:port (port 0 "
+		      "picks one); absent or \"\": off."),
 	WT_CFG_STRING("parent", struct rack_cfg, parent, 3, 255, NULL, WT_CFG_REQUIRED,
 		      "The cluster orchestrator, host:port."),
 	WT_CFG_WATTS("floor_w", struct rack_cfg, floor_w, 0, WT_WATTS_MAX, 0, WT_CFG_REQUIRED,
@@ -127,6 +131,7 @@ static int validate(struct wt_cfg_ctx *ctx, const void *p, void *arg)
 	struct rack_cfg *c = &copy;
 	char err[256];
 	uint64_t cont_w;
+	struct sockaddr_storage ss;
 
 	derive(c);
 	tier_cfg_check_children(ctx, c->children, (uint32_t)c->n_children, c->floor_w, "floor_w");
@@ -136,6 +141,11 @@ static int validate(struct wt_cfg_ctx *ctx, const void *p, void *arg)
 	}
 	if (wt_daemon_check_addr(c->parent) < 0) {
 		wt_cfg_error(ctx, "parent", "'%s' is not host:port", c->parent);
+	}
+	if (c->metrics_listen != NULL && c->metrics_listen[0] != '\0' &&
+	    wt_http_addr_parse(c->metrics_listen, &ss) < 0) {
+		wt_cfg_error(ctx, "metrics_listen", "'%s' is not a numeric host:port",
+			     c->metrics_listen);
 	}
 	if (wt_breaker_cfg_validate(&c->bcfg, err, sizeof(err)) < 0) {
 		wt_cfg_error(ctx, "breaker", "%s", err);

@@ -331,6 +331,10 @@ static int write_cfg(struct wt_site *s, int i)
 		break;
 	}
 	}
+	if (s->o.metrics) {
+		/* Port 0: a new port each life, read from the readiness line. */
+		fprintf(f, "metrics_listen: 127.0.0.1:0\n");
+	}
 	write_tls(f, s, p->id);
 	if (fclose(f) != 0) {
 		return -1;
@@ -395,9 +399,10 @@ static void describe_status(int status, char *buf, size_t len)
 	}
 }
 
-/* Read "port=NNNN\n" from @fd within @ms. Returns the port, 0 on EOF (the process ended
- * before listening), -1 on timeout or garbage. */
-static int read_port(int fd, uint32_t ms)
+/* Read "port=NNNN\n" from @fd within @ms, and "metrics_port=NNNN\n" after it when the daemon
+ * sent one (in the same write) into *@metrics_port (else 0). Returns the port, 0 on EOF (the
+ * process ended before listening), -1 on timeout or garbage. */
+static int read_port(int fd, uint32_t ms, int *metrics_port)
 {
 	char buf[64];
 	size_t n = 0;
@@ -432,6 +437,7 @@ static int read_port(int fd, uint32_t ms)
 		}
 	}
 	buf[n] = '\0';
+	*metrics_port = 0;
 	if (n == 0) {
 		return 0;
 	}
@@ -440,6 +446,15 @@ static int read_port(int fd, uint32_t ms)
 		long v = strtol(buf + 5, &e, 10);
 
 		if (e != buf + 5 && *e == '\n' && v > 0 && v < 65536) {
+			const char *m = e + 1;
+
+			if (strncmp(m, "metrics_port=", 13) == 0) {
+				long mv = strtol(m + 13, &e, 10);
+
+				if (e != m + 13 && *e == '\n' && mv > 0 && mv < 65536) {
+					*metrics_port = (int)mv;
+				}
+			}
 			return (int)v;
 		}
 	}
@@ -521,7 +536,7 @@ static int spawn_once(struct wt_site *s, int i, int *status)
 	p->pid = pid;
 	p->stopped = false;
 	p->dying = false;
-	port = read_port(fds[0], READY_TIMEOUT_MS);
+	port = read_port(fds[0], READY_TIMEOUT_MS, &p->metrics_port);
 	close(fds[0]);
 	if (port > 0) {
 		return port;
@@ -1100,6 +1115,11 @@ int wt_site_port(const struct wt_site *s, int which)
 pid_t wt_site_pid(const struct wt_site *s, int which)
 {
 	return s->p[which].pid;
+}
+
+int wt_site_metrics_port(const struct wt_site *s, int which)
+{
+	return s->p[which].metrics_port;
 }
 
 uint32_t wt_site_floor_w(const struct wt_site *s, int which)

@@ -73,6 +73,7 @@ struct wt_site_opts {
 	const char *probe_id;  /* extra child of rack 0 with floor 0 and no daemon, for test
 				* clients (a certificate is made for it under mTLS) */
 	const char *log_level; /* --log-level of every daemon (default: info) */
+	bool metrics;	       /* metrics_listen: 127.0.0.1:0 on every daemon */
 };
 
 struct wt_site_proc {
@@ -89,6 +90,7 @@ struct wt_site_proc {
 	bool has_wstatus;
 	int wstatus; /* wait status of the last life */
 	int port;
+	int metrics_port; /* from "metrics_port=" on --ready-fd (o.metrics), else 0 */
 	uint32_t floor_w;
 	struct wt_rpc_channel *ch;
 };
@@ -170,6 +172,9 @@ const char *wt_site_dir(const struct wt_site *s);
 const char *wt_site_id(const struct wt_site *s, int which);
 
 int wt_site_port(const struct wt_site *s, int which);
+
+/* HTTP port of daemon @which's /metrics and /healthz in its current life (o.metrics), or 0. */
+int wt_site_metrics_port(const struct wt_site *s, int which);
 
 pid_t wt_site_pid(const struct wt_site *s, int which);
 
