@@ -234,6 +234,7 @@ static int start_backend(struct agt_ctx *a)
 	struct agt_sim_cfg scfg;
 	struct agt_trace_cfg tcfg;
 	struct agt_miner_cfg mcfg;
+	struct agt_nvml_cfg ncfg;
 	char err[256];
 	int rc;
 
@@ -254,6 +255,24 @@ static int start_backend(struct agt_ctx *a)
 		a->dev_min_w = tcfg.min_cap_w;
 		a->dev_max_w = a->cfg.nameplate_w / tcfg.n_devices;
 		rc = agt_backend_trace_new(&a->be, &tcfg, a->start_ns);
+		break;
+	case AGT_BACKEND_NVML:
+		agt_cfg_nvml(&a->cfg, &ncfg);
+		rc = agt_backend_nvml_new(&a->be, &ncfg, a->start_ns, err, sizeof(err));
+		if (rc < 0) {
+			WT_LOG_ERR("agent", "cannot start the nvml backend (%s)", err);
+			return rc;
+		}
+		/* The backend clamps each GPU to its own range: the split may use the widest. */
+		a->dev_min_w = 0;
+		a->dev_max_w = 0;
+		for (uint32_t d = 0; d < agt_backend_devices(a->be); d++) {
+			uint32_t lo, hi;
+
+			agt_backend_nvml_range(a->be, d, &lo, &hi);
+			a->dev_min_w = lo > a->dev_min_w ? lo : a->dev_min_w;
+			a->dev_max_w = hi > a->dev_max_w ? hi : a->dev_max_w;
+		}
 		break;
 	case AGT_BACKEND_MINER:
 		agt_cfg_miner(&a->cfg, &mcfg);

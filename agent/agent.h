@@ -11,6 +11,7 @@
 
 #include "backend/backend.h"
 #include "backend/miner.h"
+#include "backend/nvml.h"
 #include "backend/sim.h"
 #include "backend/trace.h"
 #include "backend/trace_csv.h"
@@ -44,6 +45,11 @@ struct agt_miner_yaml {
 	uint32_t min_off_ms;
 };
 
+struct agt_nvml_yaml {
+	char *lib_path;
+	uint32_t max_devices;
+};
+
 struct agt_emergency_yaml {
 	uint32_t cut_pct;
 	uint32_t hold_ms;
@@ -68,6 +74,7 @@ struct agt_cfg {
 	struct agt_sim_yaml sim;
 	struct agt_trace_yaml trace;
 	struct agt_miner_yaml miner;
+	struct agt_nvml_yaml nvml;
 	struct wt_daemon_tls_cfg tls;
 };
 
@@ -82,6 +89,8 @@ int agt_cfg_reload_check(const struct agt_cfg *old, const struct agt_cfg *fresh)
 void agt_cfg_sim(const struct agt_cfg *cfg, struct agt_sim_cfg *out);
 
 void agt_cfg_miner(const struct agt_cfg *cfg, struct agt_miner_cfg *out);
+
+void agt_cfg_nvml(const struct agt_cfg *cfg, struct agt_nvml_cfg *out);
 
 /* Devices behind the configured backend. */
 uint32_t agt_cfg_devices(const struct agt_cfg *cfg);

@@ -14,6 +14,7 @@ static const struct wt_cfg_enum backends[] = {
 	{ "sim", AGT_BACKEND_SIM },
 	{ "trace", AGT_BACKEND_TRACE },
 	{ "miner", AGT_BACKEND_MINER },
+	{ "nvml", AGT_BACKEND_NVML },
 	{ NULL, 0 },
 };
 
@@ -27,6 +28,15 @@ static const struct wt_cfg_key trace_keys[] = {
 			   "Start this far into the trace (de-correlates nodes)."),
 	WT_CFG_DOUBLE("scale", struct agt_trace_yaml, scale, 0, 100, 1, 0,
 		      "Multiply the trace's watts by this."),
+	WT_CFG_END,
+};
+
+static const struct wt_cfg_key nvml_keys[] = {
+	WT_CFG_STRING("lib_path", struct agt_nvml_yaml, lib_path, 1, AGT_NVML_MAX_PATH,
+		      AGT_NVML_LIB, 0,
+		      "NVIDIA Management Library to dlopen() (name or absolute path)."),
+	WT_CFG_U32("max_devices", struct agt_nvml_yaml, max_devices, 1, AGT_MAX_DEVICES,
+		   AGT_MAX_DEVICES, 0, "Manage at most this many GPUs (the first in NVML order)."),
 	WT_CFG_END,
 };
 
@@ -120,6 +130,8 @@ static const struct wt_cfg_key agt_keys[] = {
 		   "Trace replay (backend: trace)."),
 	WT_CFG_MAP("miner", struct agt_cfg, miner, struct agt_miner_yaml, miner_keys, 0,
 		   "A block of bitcoin miners, a flexible load (backend: miner)."),
+	WT_CFG_MAP("nvml", struct agt_cfg, nvml, struct agt_nvml_yaml, nvml_keys, 0,
+		   "Real NVIDIA GPUs through NVML (backend: nvml; setting limits needs root)."),
 	WT_CFG_MAP("tls", struct agt_cfg, tls, struct wt_daemon_tls_cfg, wt_daemon_tls_keys, 0,
 		   "mTLS material (required unless --insecure)."),
 	WT_CFG_END,
@@ -155,6 +167,16 @@ void agt_cfg_miner(const struct agt_cfg *c, struct agt_miner_cfg *m)
 	m->min_off_ms = c->miner.min_off_ms;
 }
 
+void agt_cfg_nvml(const struct agt_cfg *c, struct agt_nvml_cfg *n)
+{
+	agt_nvml_cfg_init(n);
+	if (c->nvml.lib_path != NULL) {
+		n->lib_path = c->nvml.lib_path;
+	}
+	n->max_devices = c->nvml.max_devices;
+	n->predict_horizon_ms = c->predict_ms;
+}
+
 uint32_t agt_cfg_devices(const struct agt_cfg *c)
 {
 	switch (c->backend) {
@@ -162,6 +184,8 @@ uint32_t agt_cfg_devices(const struct agt_cfg *c)
 		return c->trace.gpus;
 	case AGT_BACKEND_MINER:
 		return c->miner.units < AGT_MAX_DEVICES ? c->miner.units : AGT_MAX_DEVICES;
+	case AGT_BACKEND_NVML:
+		return c->nvml.max_devices; /* an upper bound: the GPUs present may be fewer */
 	default:
 		return c->sim.gpus;
 	}
@@ -205,6 +229,15 @@ static int validate(struct wt_cfg_ctx *ctx, const void *p, void *arg)
 			wt_cfg_error(ctx, "trace.file", "%s", err);
 		}
 		agt_trace_deinit(&t);
+	}
+	if (c->backend == AGT_BACKEND_NVML) {
+		/* Never loads the library: --check-config works on a host without a GPU. */
+		struct agt_nvml_cfg n;
+
+		agt_cfg_nvml(c, &n);
+		if (agt_nvml_cfg_validate(&n, err, sizeof(err)) < 0) {
+			wt_cfg_error(ctx, "nvml", "%s", err);
+		}
 	}
 	if (c->backend == AGT_BACKEND_MINER) {
 		struct agt_miner_cfg m;
