@@ -829,8 +829,11 @@ int pool_demand(struct pool *p, uint32_t idx, uint64_t seq, uint32_t want_w, enu
 	return rc;
 }
 
-int pool_renew(struct pool *p, uint32_t idx, uint64_t seq, uint64_t lease_id, uint64_t now_ns,
-	       struct pool_decision *out)
+/* What Renew and Release first check: a known child, an increasing seq and its live lease
+ * @lease_id. Returns 0 with *@out set, or WT_ENOTFOUND / WT_ESTALE; changes nothing but the
+ * stale counter. */
+static int lease_request(struct pool *p, uint32_t idx, uint64_t seq, uint64_t lease_id,
+			 uint64_t now_ns, struct pool_child **out)
 {
 	struct pool_child *c;
 	int rc;
@@ -845,6 +848,20 @@ int pool_renew(struct pool *p, uint32_t idx, uint64_t seq, uint64_t lease_id, ui
 	}
 	if (!lease_live(p, c, lease_id, now_ns)) {
 		return WT_ENOTFOUND;
+	}
+	*out = c;
+	return 0;
+}
+
+int pool_renew(struct pool *p, uint32_t idx, uint64_t seq, uint64_t lease_id, uint64_t now_ns,
+	       struct pool_decision *out)
+{
+	struct pool_child *c;
+	int rc;
+
+	rc = lease_request(p, idx, seq, lease_id, now_ns, &c);
+	if (rc < 0) {
+		return rc;
 	}
 	advance(p, now_ns);
 	c->last_seq = seq;
@@ -864,16 +881,9 @@ int pool_release(struct pool *p, uint32_t idx, uint64_t seq, uint64_t lease_id, 
 	uint32_t keep;
 	int rc;
 
-	if (idx >= p->nch) {
-		return WT_ENOTFOUND;
-	}
-	c = &p->ch[idx];
-	rc = check_seq(p, c, seq);
+	rc = lease_request(p, idx, seq, lease_id, now_ns, &c);
 	if (rc < 0) {
 		return rc;
-	}
-	if (!lease_live(p, c, lease_id, now_ns)) {
-		return WT_ENOTFOUND;
 	}
 	if (keep_w > c->lease_w) {
 		return -EINVAL;
