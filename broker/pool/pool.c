@@ -64,6 +64,7 @@ struct pool_child {
 	uint32_t revoke_w;
 	uint32_t demand_tok;
 	uint32_t ttl_ms; /* last requested ttl, used by renewals */
+	uint32_t ceil_w; /* as set, POOL_CEILING_NONE: none; see ceil_tok() */
 	uint32_t heap_pos;
 	uint32_t damped;
 	uint8_t cls;
@@ -287,9 +288,27 @@ static void lease_end(struct pool_child *c)
 	c->revoke_w = 0;
 }
 
+/* The child's ceiling in whole tokens, at most max_tok. */
+static uint32_t ceil_tok(const struct pool *p, const struct pool_child *c)
+{
+	uint32_t t = c->ceil_w / p->cfg.token_w;
+
+	return t < p->max_tok ? t : p->max_tok;
+}
+
+/* Record a demand of @tok tokens, cut to the ceiling: fair shares never count more than the
+ * child may be granted. */
 static void demand_set(struct pool *p, struct pool_child *c, enum pool_class cls, uint32_t tok,
 		       uint64_t exp_ns)
 {
+	uint32_t cap = ceil_tok(p, c);
+
+	if (tok > cap) {
+		tok = cap;
+	}
+	if (tok == 0) {
+		exp_ns = 0;
+	}
 	pool_wf_remove(&p->wf, (enum pool_class)c->cls, c->demand_tok);
 	c->cls = (uint8_t)cls;
 	c->demand_tok = tok;
@@ -683,7 +702,9 @@ static void decide(struct pool *p, uint32_t idx, uint32_t want_w, uint32_t ttl_m
 {
 	struct pool_child *c = &p->ch[idx];
 	uint32_t tw = p->cfg.token_w;
-	uint32_t want = want_w - want_w % tw;
+	uint32_t asked = want_w - want_w % tw;
+	uint32_t ceil_w = ceil_tok(p, c) * tw;
+	uint32_t want = asked < ceil_w ? asked : ceil_w;
 	uint32_t cur = c->lease_id != 0 ? c->lease_w : 0;
 	struct pool_wf_levels lv;
 	struct option ob, ou;
@@ -703,8 +724,10 @@ static void decide(struct pool *p, uint32_t idx, uint32_t want_w, uint32_t ttl_m
 	if (ou.ok && ou.fit_w > fit_max) {
 		fit_max = ou.fit_w;
 	}
-	res = pool_damper_step(&c->damper, &p->cfg.damper, cur, proposed, fit_max, p->now_ns,
-			       &damped);
+	/* The damper may hold the current size, but never above the ceiling: a shrink forced by
+	 * a lowered ceiling is not damped. */
+	res = pool_damper_step(&c->damper, &p->cfg.damper, cur, proposed,
+			       fit_max < ceil_w ? fit_max : ceil_w, p->now_ns, &damped);
 	if (res > 0) {
 		/* Prefer base capacity: the full ttl, and it may outlive the upstream lease. */
 		const struct option *opts[2] = { &ob, &ou };
@@ -740,7 +763,7 @@ static void decide(struct pool *p, uint32_t idx, uint32_t want_w, uint32_t ttl_m
 	} else {
 		/* The lease ends; its records stay outstanding until they expire. */
 		lease_end(c);
-		if (want > 0) {
+		if (asked > 0) {
 			p->st.denials++;
 		}
 	}
@@ -751,8 +774,10 @@ static void decide(struct pool *p, uint32_t idx, uint32_t want_w, uint32_t ttl_m
 		c->damped++;
 	} else if (full) {
 		out->reason = POOL_REASON_RECORDS_FULL;
-	} else if (res >= want) {
+	} else if (res >= asked) {
 		out->reason = POOL_REASON_OK;
+	} else if (res >= want) {
+		out->reason = POOL_REASON_CEILING;
 	} else if (proposed < want && proposed < fit_max) {
 		/* The fair share binds, not the room. */
 		out->reason = POOL_REASON_FAIR_SHARE;
@@ -761,7 +786,7 @@ static void decide(struct pool *p, uint32_t idx, uint32_t want_w, uint32_t ttl_m
 	} else {
 		out->reason = POOL_REASON_NO_HEADROOM;
 	}
-	if (res < want) {
+	if (res < asked) {
 		out->retry_after_ms = retry_hint(p);
 	}
 }
@@ -939,17 +964,40 @@ int pool_revoke_ack(struct pool *p, uint32_t idx, uint64_t revoke_seq, uint64_t 
 	return 0;
 }
 
-int pool_rebalance(struct pool *p, uint64_t now_ns, pool_revoke_cb *cb, void *arg)
+/* Ask child @idx to shrink to @w now (pool_rebalance()). */
+static void revoke_issue(struct pool *p, uint32_t idx, uint32_t w, enum pool_reason reason,
+			 pool_revoke_cb *cb, void *arg)
+{
+	struct pool_child *c = &p->ch[idx];
+	struct pool_revoke rv;
+
+	c->revoke_seq = ++p->revoke_ctr;
+	c->revoke_w = w;
+	for (uint32_t r = 0; r < c->nrec; r++) {
+		c->rec[r].flags |= REC_MARKED;
+	}
+	if (c->lease_w > w) {
+		c->lease_w = w;
+	}
+	rv = (struct pool_revoke){ .child_idx = idx,
+				   .watts = w,
+				   .lease_id = c->lease_id,
+				   .revoke_seq = c->revoke_seq,
+				   .reason = reason };
+	p->st.revokes++;
+	if (cb != NULL) {
+		cb(arg, &rv);
+	}
+}
+
+/* Revocations for fair shares (see pool_rebalance()). Returns how many. */
+static int revoke_shares(struct pool *p, pool_revoke_cb *cb, void *arg)
 {
 	struct pool_wf_levels lv;
 	uint64_t unmet[POOL_CLASS_COUNT] = { 0 };
 	bool any = false;
 	int n = 0;
 
-	advance(p, now_ns);
-	if (in_quarantine(p)) {
-		return 0;
-	}
 	pool_wf_levels(&p->wf, headroom_tok(p), &lv);
 	for (uint32_t i = 0; i < p->nch; i++) {
 		const struct pool_child *c = &p->ch[i];
@@ -968,7 +1016,6 @@ int pool_rebalance(struct pool *p, uint64_t now_ns, pool_revoke_cb *cb, void *ar
 	for (int cls = POOL_CLASS_COUNT; cls >= 1; cls--) {
 		for (uint32_t i = 0; i < p->nch; i++) {
 			struct pool_child *c = &p->ch[i];
-			struct pool_revoke rv;
 			uint64_t need = 0, excess;
 			uint32_t t;
 
@@ -992,26 +1039,52 @@ int pool_rebalance(struct pool *p, uint64_t now_ns, pool_revoke_cb *cb, void *ar
 				unmet[k] -= take;
 				excess -= take;
 			}
-			c->revoke_seq = ++p->revoke_ctr;
-			c->revoke_w = t;
-			for (uint32_t r = 0; r < c->nrec; r++) {
-				c->rec[r].flags |= REC_MARKED;
-			}
-			if (c->lease_w > t) {
-				c->lease_w = t;
-			}
-			rv = (struct pool_revoke){ .child_idx = i,
-						   .watts = t,
-						   .lease_id = c->lease_id,
-						   .revoke_seq = c->revoke_seq };
-			p->st.revokes++;
+			/* A target at the ceiling means the child holds more than its ceiling. */
+			revoke_issue(p, i, t,
+				     c->ceil_w != POOL_CEILING_NONE &&
+						     t >= ceil_tok(p, c) * p->cfg.token_w
+					     ? POOL_REASON_CEILING
+					     : POOL_REASON_FAIR_SHARE,
+				     cb, arg);
 			n++;
-			if (cb != NULL) {
-				cb(arg, &rv);
-			}
 		}
 	}
 	return n;
+}
+
+/* Revocations down to ceilings, after revoke_shares(): a target never exceeds the ceiling
+ * (demands are cut to it), so a child revoked there is not asked again here. */
+static int revoke_ceilings(struct pool *p, pool_revoke_cb *cb, void *arg)
+{
+	int n = 0;
+
+	for (uint32_t i = 0; i < p->nch; i++) {
+		const struct pool_child *c = &p->ch[i];
+		uint32_t w;
+
+		if (c->lease_id == 0 || c->ceil_w == POOL_CEILING_NONE) {
+			continue;
+		}
+		w = ceil_tok(p, c) * p->cfg.token_w;
+		if (c->out_w <= w || (c->revoke_seq != 0 && c->revoke_w <= w)) {
+			continue;
+		}
+		revoke_issue(p, i, w, POOL_REASON_CEILING, cb, arg);
+		n++;
+	}
+	return n;
+}
+
+int pool_rebalance(struct pool *p, uint64_t now_ns, pool_revoke_cb *cb, void *arg)
+{
+	int n;
+
+	advance(p, now_ns);
+	if (in_quarantine(p)) {
+		return 0;
+	}
+	n = revoke_shares(p, cb, arg);
+	return n + revoke_ceilings(p, cb, arg);
 }
 
 int pool_child_reset(struct pool *p, uint32_t idx, uint64_t now_ns)
@@ -1189,6 +1262,7 @@ int pool_child_add(struct pool *p, uint64_t id, uint32_t floor_w, enum pool_clas
 	c->floor_w = floor_w;
 	c->cls = (uint8_t)cls;
 	c->ttl_ms = p->cfg.ttl_max_ms;
+	c->ceil_w = POOL_CEILING_NONE;
 	c->heap_pos = NO_POS;
 	c->next_ns = NEVER;
 	pool_damper_init(&c->damper);
@@ -1199,6 +1273,29 @@ int pool_child_add(struct pool *p, uint64_t id, uint32_t floor_w, enum pool_clas
 uint32_t pool_child_count(const struct pool *p)
 {
 	return p->nch;
+}
+
+int pool_child_ceiling_set(struct pool *p, uint32_t idx, uint32_t ceiling_w)
+{
+	struct pool_child *c;
+
+	if (idx >= p->nch) {
+		return -EINVAL;
+	}
+	c = &p->ch[idx];
+	c->ceil_w = ceiling_w;
+	/* Lowering cuts the recorded demand at once, so that fair shares stop counting what the
+	 * child can no longer get; raising waits for the child's next request. */
+	if (c->demand_tok > ceil_tok(p, c)) {
+		demand_set(p, c, (enum pool_class)c->cls, ceil_tok(p, c), c->demand_exp_ns);
+		heap_set(p, idx, child_key(c));
+	}
+	return 0;
+}
+
+uint32_t pool_child_ceiling(const struct pool *p, uint32_t idx)
+{
+	return idx < p->nch ? p->ch[idx].ceil_w : POOL_CEILING_NONE;
 }
 
 /* ---- inspection ---- */
@@ -1255,6 +1352,7 @@ int pool_child_status(const struct pool *p, uint32_t idx, struct pool_child_stat
 	out->revoke_w = c->revoke_w;
 	out->records = c->nrec;
 	out->damped = c->damped;
+	out->ceiling_w = c->ceil_w;
 	return 0;
 }
 
@@ -1275,6 +1373,8 @@ const char *pool_reason_str(enum pool_reason reason)
 		return "damped";
 	case POOL_REASON_RECORDS_FULL:
 		return "records_full";
+	case POOL_REASON_CEILING:
+		return "ceiling";
 	}
 	return "unknown";
 }
@@ -1336,7 +1436,8 @@ static bool child_ok(const struct pool *p, uint32_t i)
 	if (c->lease_id == 0 && (c->lease_w != 0 || c->revoke_seq != 0)) {
 		FAIL("check=no_lease child=%u lease_w=%u", i, c->lease_w);
 	}
-	if ((c->demand_tok != 0 && c->demand_exp_ns <= p->now_ns) || c->demand_tok > p->max_tok) {
+	if ((c->demand_tok != 0 && c->demand_exp_ns <= p->now_ns) ||
+	    c->demand_tok > ceil_tok(p, c)) {
 		FAIL("check=demand child=%u demand_tok=%u", i, c->demand_tok);
 	}
 	if (c->next_ns != child_key(c)) {

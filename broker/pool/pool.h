@@ -54,6 +54,8 @@
 /* Grant records kept per child. */
 #define POOL_CHILD_RECS 2
 #define POOL_TTL_MAX_MS (3600u * 1000u)
+/* pool_child_ceiling_set() value meaning "no per-child ceiling". */
+#define POOL_CEILING_NONE UINT32_MAX
 
 struct pool;
 
@@ -84,6 +86,7 @@ enum pool_reason {
 	POOL_REASON_DAMPED,	  /* size held by the damper (hysteresis or cooldown) */
 	POOL_REASON_RECORDS_FULL, /* would need a third record per child that cannot be merged
 				   * safely yet; retry when the old record expires */
+	POOL_REASON_CEILING,	  /* limited by the child's ceiling (pool_child_ceiling_set()) */
 };
 
 struct pool_decision {
@@ -97,12 +100,15 @@ struct pool_decision {
 };
 
 /* A revocation chosen by pool_rebalance(): ask child @child_idx to shrink lease @lease_id to
- * @watts now; answer with pool_revoke_ack(@revoke_seq). */
+ * @watts now; answer with pool_revoke_ack(@revoke_seq). @reason is POOL_REASON_CEILING when
+ * @watts is the child's ceiling (it holds more than the ceiling allows), else
+ * POOL_REASON_FAIR_SHARE (the excess serves children of a higher or equal class). */
 struct pool_revoke {
 	uint32_t child_idx;
 	uint32_t watts;
 	uint64_t lease_id;
 	uint64_t revoke_seq;
+	enum pool_reason reason;
 };
 
 typedef void pool_revoke_cb(void *arg, const struct pool_revoke *rv);
@@ -145,11 +151,13 @@ struct pool_child_status {
 	uint32_t outstanding_w; /* max of unexpired grant records */
 	uint32_t lease_w;	/* current lease size (last grant, revoke or release) */
 	uint32_t lease_left_ms; /* until the parent-view expiry, rounded up */
-	uint32_t demand_w;	/* recorded demand (multiple of token_w), 0 if none */
+	uint32_t demand_w;	/* recorded demand (multiple of token_w, at most the ceiling), 0 if
+				 * none */
 	uint32_t target_w;	/* fair share of the demand now */
 	uint32_t revoke_w;	/* size asked by the pending revoke */
 	uint32_t records;	/* grant records held (<= POOL_CHILD_RECS) */
 	uint32_t damped;	/* damped decisions for this child */
+	uint32_t ceiling_w;	/* as set, POOL_CEILING_NONE: none (pool_child_ceiling_set()) */
 };
 
 /* Fill @cfg with defaults: token 100 W, ttl 10-50 ms, margin 5 ms, default quarantine, upstream
@@ -171,6 +179,21 @@ void pool_free(struct pool *p);
 int pool_child_add(struct pool *p, uint64_t id, uint32_t floor_w, enum pool_class cls);
 
 uint32_t pool_child_count(const struct pool *p);
+
+/* The most child @idx may hold in grants above its floor: @ceiling_w, rounded down to whole
+ * tokens (below one token: nothing above the floor); POOL_CEILING_NONE (the default) for no
+ * ceiling beyond child_max_w. Takes effect at once on the recorded demand (cut to the ceiling,
+ * so fair shares and revocations see the cut) and on every later decision (never more than the
+ * ceiling, reason POOL_REASON_CEILING when it binds). A grant already above it is revoked down
+ * to it by the next pool_rebalance() (reason POOL_REASON_CEILING); until then the child keeps
+ * it, and a renewal meanwhile is cut to the ceiling. Raising it changes nothing until the child
+ * asks again. Only ever lowers grants: the safety rule is unaffected. Does not read or advance
+ * time. Returns 0, or -EINVAL for an unknown @idx (no state change). */
+int pool_child_ceiling_set(struct pool *p, uint32_t idx, uint32_t ceiling_w);
+
+/* Child @idx's ceiling as set (POOL_CEILING_NONE by default), or POOL_CEILING_NONE for an
+ * unknown @idx. */
+uint32_t pool_child_ceiling(const struct pool *p, uint32_t idx);
 
 /* Record a lease this tier holds from its own parent: @watts above base_w until @expires_ns
  * (child view, i.e. already conservative). Expired records are pruned; a record dominated by
@@ -196,16 +219,17 @@ void pool_advance(struct pool *p, uint64_t now_ns);
 
 /* Child @idx asks for a lease of @want_w in total above its floor (absolute, not a delta), in
  * class @cls, for @ttl_ms (clipped to [ttl_min, ttl_max]; 0 means ttl_max). Request seq @seq
- * must exceed the child's last seq (seq 0 is never valid). The demand is recorded until its
- * ttl (+ margin) ends or it is replaced, for fair shares and revocations.
+ * must exceed the child's last seq (seq 0 is never valid). The demand, cut to the child's
+ * ceiling, is recorded until its ttl (+ margin) ends or it is replaced, for fair shares and
+ * revocations.
  * Returns 0 with the decision in *@out (granted_w may be 0, see reason); WT_EQUARANTINE with
  * *@out filled (granted 0, retry_after_ms = quarantine left, demand recorded, seq used);
  * WT_ENOTFOUND (unknown child), WT_ESTALE (seq not increasing, counted in stats.stale),
  * -EINVAL (bad class), WT_E2BIG (more whole tokens than child_max_w): on these no state changes
- * and *@out is untouched. granted_w = min(want, fair-share target, what fits now) in whole
- * tokens, then damped against the current lease size (0 without a live lease; the damper may
- * keep a size above want, never above what fits). It replaces the child's lease size; 0 ends
- * the lease (its records stay outstanding until they expire). */
+ * and *@out is untouched. granted_w = min(want, ceiling, fair-share target, what fits now) in
+ * whole tokens, then damped against the current lease size (0 without a live lease; the damper
+ * may keep a size above want, never above what fits or the ceiling). It replaces the child's
+ * lease size; 0 ends the lease (its records stay outstanding until they expire). */
 int pool_demand(struct pool *p, uint32_t idx, uint64_t seq, uint32_t want_w, enum pool_class cls,
 		uint32_t ttl_ms, uint64_t now_ns, struct pool_decision *out);
 
@@ -235,10 +259,13 @@ int pool_revoke_ack(struct pool *p, uint32_t idx, uint64_t revoke_seq, uint64_t 
 /* Choose revocations at @now_ns: a child whose outstanding exceeds its fair-share target is
  * asked to shrink to the target while children of a higher or equal class have unmet demand
  * (target above their lease) that the excess would serve; lowest classes are asked first.
- * A child already asked for <= its target is not asked again. Calls @cb (may be NULL) once per
- * revocation, inside this call; @cb must not call back into @p. Revoked watts stay outstanding
- * until acknowledged or expired; the lease size drops to the revoked size at once (a renewal
- * cannot restore it). Returns the number of revocations. O(N). */
+ * Then a child whose outstanding exceeds its ceiling (rounded down to tokens) is asked to
+ * shrink to the ceiling, whatever the others want (outside quarantine, with a live lease).
+ * A child already asked for <= its target (or ceiling) is not asked again; a child is asked
+ * at most once per call. Calls @cb (may be NULL) once per revocation, inside this call; @cb
+ * must not call back into @p. Revoked watts stay outstanding until acknowledged or expired;
+ * the lease size drops to the revoked size at once (a renewal cannot restore it). Returns the
+ * number of revocations. O(N). */
 int pool_rebalance(struct pool *p, uint64_t now_ns, pool_revoke_cb *cb, void *arg);
 
 /* Child @idx started a new session (restart or reconnect): its grant records stay outstanding

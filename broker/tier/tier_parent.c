@@ -419,6 +419,10 @@ static bool should_park(struct tier_parent *tp, struct tier_psess *s, uint32_t w
 	if (pool_child_status(tp->pool, (uint32_t)s->child, &cs) < 0) {
 		return false;
 	}
+	/* Upstream cannot help beyond the child's ceiling (whole tokens). */
+	if (want_w > cs.ceiling_w) {
+		want_w = cs.ceiling_w - cs.ceiling_w % tp->cfg.pool.token_w;
+	}
 	return (uint64_t)want_w > (uint64_t)cs.outstanding_w + ps.headroom_w;
 }
 
@@ -569,7 +573,8 @@ static void on_revoke(void *arg, const struct pool_revoke *rv)
 	m.revoke.seq = rv->revoke_seq;
 	m.revoke.lease_id = rv->lease_id;
 	m.revoke.watts = rv->watts;
-	snprintf(m.revoke.reason, sizeof(m.revoke.reason), "rebalance");
+	snprintf(m.revoke.reason, sizeof(m.revoke.reason), "%s",
+		 rv->reason == POOL_REASON_CEILING ? pool_reason_str(rv->reason) : "rebalance");
 	tp->stats.revokes_sent++;
 	emit(tp, c->sess, &m);
 }
@@ -779,4 +784,27 @@ void tier_parent_status(struct tier_parent *tp, uint64_t now_ns, bool with_child
 int tier_parent_set_damper(struct tier_parent *tp, const struct pool_damper_cfg *cfg)
 {
 	return pool_damper_set(tp->pool, cfg);
+}
+
+int tier_parent_set_ceiling(struct tier_parent *tp, uint32_t idx, uint32_t ceiling_w,
+			    uint64_t now_ns)
+{
+	int rc;
+
+	rc = pool_child_ceiling_set(tp->pool, idx, ceiling_w);
+	if (rc < 0) {
+		return rc;
+	}
+	if (ceiling_w == POOL_CEILING_NONE) {
+		WT_LOG_INFO("tier", "child ceiling cleared tier=%s child=%s", tp->cfg.id,
+			    tp->children[idx].id);
+	} else {
+		WT_LOG_INFO("tier", "child ceiling set tier=%s child=%s ceiling_w=%u", tp->cfg.id,
+			    tp->children[idx].id, ceiling_w);
+	}
+	/* Revoke any excess now rather than at the next tick; the demand it cut changes what
+	 * this tier needs from upstream. */
+	pool_rebalance(tp->pool, now_ns, on_revoke, tp);
+	recompute_upstream_want(tp);
+	return 0;
 }

@@ -128,6 +128,15 @@ void tier_parent_status(struct tier_parent *tp, uint64_t now_ns, bool with_child
 /* Replace the damper settings of the pool (SIGHUP reload). Returns 0 or WT_ECONFIG. */
 int tier_parent_set_damper(struct tier_parent *tp, const struct pool_damper_cfg *cfg);
 
+/* Set the most child @idx may hold above its floor to @ceiling_w (rounded down to tokens;
+ * POOL_CEILING_NONE: no ceiling, the default; see pool_child_ceiling_set()) and rebalance at
+ * @now_ns at once: if the child holds more, a Revoke down to the ceiling (reason "ceiling") goes
+ * to it now when connected (otherwise its records run out on their own), and later requests
+ * are granted at most the ceiling. Raising it changes nothing until the child asks again.
+ * Returns 0, or -EINVAL for an unknown @idx (nothing changed, nothing sent). */
+int tier_parent_set_ceiling(struct tier_parent *tp, uint32_t idx, uint32_t ceiling_w,
+			    uint64_t now_ns);
+
 /* Child index for @id, or -1. */
 int tier_parent_child_index(const struct tier_parent *tp, const char *id);
 

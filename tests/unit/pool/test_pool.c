@@ -185,6 +185,7 @@ static void snap_equal(const struct snap *a, const struct snap *b, uint64_t extr
 		assert_int_equal(x->revoke_w, y->revoke_w);
 		assert_int_equal(x->records, y->records);
 		assert_int_equal(x->damped, y->damped);
+		assert_int_equal(x->ceiling_w, y->ceiling_w);
 	}
 }
 
@@ -1253,6 +1254,209 @@ static void test_10k_children(void **state)
 	pool_free(p);
 }
 
+/* ---- per-child ceilings ---- */
+
+/* Decisions never exceed the ceiling (rounded down to tokens); the demand is recorded cut to it;
+ * an unknown child is refused with no state change. */
+static void test_ceiling_grants(void **state)
+{
+	struct pool_cfg cfg;
+	struct pool *p;
+	struct pool_decision d;
+	struct snap a, b;
+
+	cfg_flat(&cfg, 10000);
+	p = mk(&cfg);
+	add(p, 1000, TRAIN);
+	add(p, 0, TRAIN);
+	assert_int_equal(cst(p, 0).ceiling_w, POOL_CEILING_NONE);
+	assert_int_equal(pool_child_ceiling(p, 0), POOL_CEILING_NONE);
+	assert_int_equal(pool_child_ceiling(p, 7), POOL_CEILING_NONE);
+
+	snap_take(p, &a);
+	assert_int_equal(pool_child_ceiling_set(p, 2, 500), -EINVAL);
+	assert_int_equal(pool_child_ceiling_set(p, UINT32_MAX, 500), -EINVAL);
+	snap_take(p, &b);
+	snap_equal(&a, &b, 0);
+
+	/* 2550 W: 25 tokens. */
+	assert_int_equal(pool_child_ceiling_set(p, 0, 2550), 0);
+	assert_int_equal(cst(p, 0).ceiling_w, 2550);
+	assert_int_equal(pool_child_ceiling(p, 0), 2550);
+	d = dem(p, 0, 5000, TRAIN, 50, T0);
+	assert_int_equal(d.granted_w, 2500);
+	assert_int_equal(d.reason, POOL_REASON_CEILING);
+	assert_true(d.retry_after_ms > 0);
+	assert_int_equal(cst(p, 0).demand_w, 2500);
+	assert_int_equal(cst(p, 0).target_w, 2500);
+	assert_int_equal(outw(p, 0), 2500);
+	/* At or below the ceiling: plain grants. */
+	d = dem(p, 0, 2500, TRAIN, 50, T0 + 1);
+	assert_int_equal(d.granted_w, 2500);
+	assert_int_equal(d.reason, POOL_REASON_OK);
+	d = dem(p, 0, 1200, TRAIN, 50, T0 + 2);
+	assert_int_equal(d.granted_w, 1200);
+	assert_int_equal(d.reason, POOL_REASON_OK);
+	/* Below the ceiling, the room limits: 10000 - 1000 floor - 6000 beside it. */
+	assert_int_equal(dem(p, 1, 6000, TRAIN, 50, T0 + 3).granted_w, 6000);
+	assert_int_equal(pool_child_ceiling_set(p, 0, 5000), 0);
+	d = dem(p, 0, 5000, TRAIN, 50, T0 + 4);
+	assert_int_equal(d.granted_w, 3000);
+	assert_int_equal(d.reason, POOL_REASON_NO_HEADROOM);
+
+	/* Below one token: nothing above the floor, the demand is recorded as none. */
+	assert_int_equal(pool_child_ceiling_set(p, 1, 99), 0);
+	d = dem(p, 1, 500, TRAIN, 50, T0 + 5);
+	assert_int_equal(d.granted_w, 0);
+	assert_int_equal(d.lease_id, 0);
+	assert_int_equal(d.reason, POOL_REASON_CEILING);
+	assert_int_equal(cst(p, 1).demand_w, 0);
+	assert_int_equal(cst(p, 1).ceiling_w, 99);
+	assert_int_equal(stats(p).denials, 1);
+	/* Removing the ceiling: the next request is limited by the room only. */
+	assert_int_equal(pool_child_ceiling_set(p, 1, POOL_CEILING_NONE), 0);
+	at(p, T0 + MS(60)); /* the 7000 W record expired */
+	d = dem(p, 1, 6000, TRAIN, 50, T0 + MS(60));
+	assert_int_equal(d.granted_w, 6000);
+	assert_int_equal(d.reason, POOL_REASON_OK);
+	assert_true(pool_invariant_ok(p, T0 + MS(60)));
+	pool_free(p);
+}
+
+/* Lowering the ceiling below a grant: the next rebalance revokes the excess (reason ceiling)
+ * whatever the others want, once; a renewal meanwhile is cut to the ceiling; raising it
+ * changes nothing until the child asks again. */
+static void test_ceiling_revoke(void **state)
+{
+	struct pool_cfg cfg;
+	struct pool *p;
+	struct revokes r = { 0 };
+	struct pool_decision d;
+	uint64_t lease;
+
+	cfg_flat(&cfg, 10000);
+	p = mk(&cfg);
+	add(p, 0, TRAIN);
+	add(p, 0, POOL_CLASS_FLEXIBLE);
+	d = dem(p, 0, 6000, TRAIN, 50, T0);
+	assert_int_equal(d.granted_w, 6000);
+	lease = d.lease_id;
+	/* Lowering changes the demand at once, nothing else until the rebalance. */
+	assert_int_equal(pool_child_ceiling_set(p, 0, 2050), 0);
+	assert_true(pool_invariant_ok(p, T0));
+	assert_int_equal(cst(p, 0).demand_w, 2000);
+	assert_int_equal(cst(p, 0).lease_w, 6000);
+	assert_int_equal(outw(p, 0), 6000);
+	assert_int_equal(stats(p).revokes, 0);
+
+	assert_int_equal(pool_rebalance(p, T0 + 1, collect, &r), 1);
+	assert_true(pool_invariant_ok(p, T0 + 1));
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.rv[0].child_idx, 0);
+	assert_int_equal(r.rv[0].watts, 2000);
+	assert_int_equal(r.rv[0].lease_id, lease);
+	assert_int_equal(r.rv[0].reason, POOL_REASON_CEILING);
+	assert_int_equal(cst(p, 0).lease_w, 2000);
+	assert_int_equal(cst(p, 0).revoke_w, 2000);
+	assert_int_equal(outw(p, 0), 6000); /* until acknowledged */
+	/* Not asked again while the revoke is pending. */
+	assert_int_equal(pool_rebalance(p, T0 + 2, collect, &r), 0);
+	assert_int_equal(pool_revoke_ack(p, 0, r.rv[0].revoke_seq, lease, 2000, T0 + 3), 0);
+	assert_true(pool_invariant_ok(p, T0 + 3));
+	assert_int_equal(outw(p, 0), 2000);
+	assert_int_equal(pool_rebalance(p, T0 + 4, collect, &r), 0);
+
+	/* Raising: nothing changes until the child asks again. */
+	assert_int_equal(pool_child_ceiling_set(p, 0, 8000), 0);
+	assert_int_equal(cst(p, 0).demand_w, 2000);
+	assert_int_equal(cst(p, 0).lease_w, 2000);
+	assert_int_equal(pool_rebalance(p, T0 + 5, collect, &r), 0);
+	assert_int_equal(renew(p, 0, T0 + 6).granted_w, 2000);
+	d = dem(p, 0, 9000, TRAIN, 50, T0 + 7);
+	assert_int_equal(d.granted_w, 8000);
+	assert_int_equal(d.reason, POOL_REASON_CEILING);
+
+	/* A renewal before the rebalance is cut to the ceiling (older record stays counted), and
+	 * the rebalance then revokes the rest; ceiling 0 revokes down to nothing. */
+	assert_int_equal(pool_child_ceiling_set(p, 0, 3000), 0);
+	d = renew(p, 0, T0 + 8);
+	assert_int_equal(d.granted_w, 3000);
+	assert_int_equal(d.reason, POOL_REASON_CEILING);
+	assert_int_equal(outw(p, 0), 8000);
+	assert_int_equal(pool_child_ceiling_set(p, 0, 0), 0);
+	assert_int_equal(cst(p, 0).demand_w, 0);
+	r.n = 0;
+	assert_int_equal(pool_rebalance(p, T0 + 9, collect, &r), 1);
+	assert_int_equal(r.rv[0].watts, 0);
+	assert_int_equal(r.rv[0].reason, POOL_REASON_CEILING);
+	assert_int_equal(cst(p, 0).lease_w, 0);
+	assert_true(pool_invariant_ok(p, T0 + 9));
+	assert_int_equal(pool_revoke_ack(p, 0, r.rv[0].revoke_seq, lease, 0, T0 + 10), 0);
+	assert_int_equal(outw(p, 0), 0);
+	assert_int_equal(cst(p, 0).lease_id, 0);
+	assert_true(pool_invariant_ok(p, T0 + 10));
+	assert_int_equal(stats(p).revokes, 2);
+	pool_free(p);
+}
+
+/* A lowered ceiling frees the fair share it held for others: the revoke goes to the ceiling
+ * (reason ceiling, one revoke), and the other child gets the rest. */
+static void test_ceiling_frees_share(void **state)
+{
+	struct pool_cfg cfg;
+	struct pool *p;
+	struct revokes r = { 0 };
+	struct pool_decision d;
+
+	cfg_flat(&cfg, 10000);
+	p = mk(&cfg);
+	add(p, 0, TRAIN);
+	add(p, 0, TRAIN);
+	assert_int_equal(dem(p, 0, 8000, TRAIN, 50, T0).granted_w, 8000);
+	d = dem(p, 1, 8000, TRAIN, 50, T0 + 1);
+	assert_int_equal(d.granted_w, 2000);
+	assert_int_equal(cst(p, 1).target_w, 5000);
+	assert_int_equal(pool_child_ceiling_set(p, 0, 3000), 0);
+	assert_int_equal(cst(p, 1).target_w, 7000);
+	assert_int_equal(pool_rebalance(p, T0 + 2, collect, &r), 1);
+	assert_int_equal(r.rv[0].child_idx, 0);
+	assert_int_equal(r.rv[0].watts, 3000);
+	assert_int_equal(r.rv[0].reason, POOL_REASON_CEILING);
+	assert_int_equal(pool_revoke_ack(p, 0, r.rv[0].revoke_seq, r.rv[0].lease_id, 3000, T0 + 3),
+			 0);
+	d = dem(p, 1, 8000, TRAIN, 50, T0 + 4);
+	assert_int_equal(d.granted_w, 7000); /* fair share and room both end at 7000 */
+	assert_int_equal(d.reason, POOL_REASON_NO_HEADROOM);
+	assert_true(pool_invariant_ok(p, T0 + 4));
+	pool_free(p);
+}
+
+/* The damper may hold a size against a small shrink, never above the ceiling. */
+static void test_ceiling_damper(void **state)
+{
+	struct pool_cfg cfg;
+	struct pool *p;
+	struct pool_decision d;
+
+	cfg_flat(&cfg, 10000);
+	pool_damper_cfg_default(&cfg.damper);
+	cfg.damper.shrink_pct = 50;
+	p = mk(&cfg);
+	add(p, 0, TRAIN);
+	assert_int_equal(dem(p, 0, 6000, TRAIN, 50, T0).granted_w, 6000);
+	d = dem(p, 0, 4000, TRAIN, 50, T0 + MS(1));
+	assert_int_equal(d.granted_w, 6000); /* -33 %: held */
+	assert_true(d.damped);
+	assert_int_equal(pool_child_ceiling_set(p, 0, 4500), 0);
+	d = dem(p, 0, 6000, TRAIN, 50, T0 + MS(2));
+	assert_int_equal(d.granted_w, 4500);
+	assert_false(d.damped);
+	assert_int_equal(d.reason, POOL_REASON_CEILING);
+	d = renew(p, 0, T0 + MS(3));
+	assert_int_equal(d.granted_w, 4500);
+	pool_free(p);
+}
+
 static void test_reason_strings(void **state)
 {
 	assert_string_equal(pool_reason_str(POOL_REASON_OK), "ok");
@@ -1262,6 +1466,7 @@ static void test_reason_strings(void **state)
 	assert_string_equal(pool_reason_str(POOL_REASON_QUARANTINE), "quarantine");
 	assert_string_equal(pool_reason_str(POOL_REASON_DAMPED), "damped");
 	assert_string_equal(pool_reason_str(POOL_REASON_RECORDS_FULL), "records_full");
+	assert_string_equal(pool_reason_str(POOL_REASON_CEILING), "ceiling");
 	assert_string_equal(pool_reason_str((enum pool_reason)99), "unknown");
 }
 
@@ -1358,6 +1563,10 @@ int main(void)
 		cmocka_unit_test(test_damper_in_pool),
 		cmocka_unit_test(test_child_reset),
 		cmocka_unit_test(test_10k_children),
+		cmocka_unit_test(test_ceiling_grants),
+		cmocka_unit_test(test_ceiling_revoke),
+		cmocka_unit_test(test_ceiling_frees_share),
+		cmocka_unit_test(test_ceiling_damper),
 		cmocka_unit_test(test_reason_strings),
 	};
 

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Randomized test of the token pool against an independent shadow model. Seeded and
  * deterministic: 20,000 random operations per configuration (demands, renewals, releases,
- * rebalances, revoke acks, child restarts, upstream records and lowering, time jumps, stale and
- * invalid requests). After every operation:
+ * rebalances, revoke acks, child restarts, per-child ceilings, upstream records and lowering,
+ * time jumps, stale and invalid requests). After every operation:
  * - pool_invariant_ok() holds;
  * - the shadow, which keeps every grant record exactly (no merging, no record limit) and
  *   applies releases, acks and restarts with the protocol's exact meaning, satisfies
  *   floors + sum(outstanding(t)) <= capacity(t) now and at every later capacity drop;
  * - the pool never counts a child below the shadow (over-counting is allowed, never under);
- * - every grant is a whole number of tokens within the ceiling, new lease ids only grow.
+ * - every grant is a whole number of tokens within child_max_w and the child's ceiling, new
+ *   lease ids only grow; after a rebalance no child holds more than its ceiling without a
+ *   pending revoke down to it.
  * At the end it checks that every kind of event actually happened. */
 #include <errno.h>
 #include <setjmp.h>
@@ -42,6 +44,7 @@ struct sh_rec {
 
 struct sh_child {
 	uint32_t floor_w;
+	uint32_t ceil_w; /* as set, POOL_CEILING_NONE: none */
 	uint64_t last_seq;
 	uint64_t lease_id;
 	uint32_t n;
@@ -73,7 +76,7 @@ struct world {
 	/* Event counters, to prove the run exercised everything. */
 	uint64_t n_grant, n_zero, n_quar, n_stale, n_e2big, n_einval, n_notfound, n_release, n_ack,
 		n_revoke, n_reset, n_up_ok, n_up_busy, n_lower_ok, n_lower_busy, n_clipped, n_full,
-		n_damped, n_ack_stale;
+		n_damped, n_ack_stale, n_ceiling, n_ceil_grant, n_ceil_revoke;
 };
 
 static uint64_t rnd(struct world *w)
@@ -92,6 +95,14 @@ static uint64_t rnd_below(struct world *w, uint64_t n)
 static uint32_t round_up(uint32_t v)
 {
 	return (v + TOKEN - 1) / TOKEN * TOKEN;
+}
+
+/* The most child @idx may be granted now: its ceiling in whole tokens, within child_max_w. */
+static uint32_t cap_w(const struct world *w, uint32_t idx)
+{
+	uint32_t c = w->ch[idx].ceil_w / TOKEN * TOKEN;
+
+	return c < CHILDMAX ? c : CHILDMAX;
 }
 
 /* ---- shadow ---- */
@@ -208,6 +219,10 @@ static void check_all(struct world *w)
 				 sh_out(&w->ch[i], w->now_ns));
 		}
 		assert_int_equal(cs.last_seq, w->ch[i].last_seq);
+		assert_int_equal(cs.ceiling_w, w->ch[i].ceil_w);
+		assert_int_equal(pool_child_ceiling(w->p, i), w->ch[i].ceil_w);
+		assert_true(cs.demand_w <= cap_w(w, i));
+		assert_true(cs.target_w <= cap_w(w, i));
 	}
 }
 
@@ -217,6 +232,8 @@ static void check_decision(struct world *w, uint32_t idx, int rc, const struct p
 
 	assert_int_equal(d->granted_w % TOKEN, 0);
 	assert_true(d->granted_w <= CHILDMAX);
+	assert_true(d->granted_w <= cap_w(w, idx));
+	w->n_ceil_grant += d->reason == POOL_REASON_CEILING;
 	if (rc == WT_EQUARANTINE) {
 		assert_int_equal(d->granted_w, 0);
 		assert_int_equal(d->reason, POOL_REASON_QUARANTINE);
@@ -373,6 +390,12 @@ static void collect(void *arg, const struct pool_revoke *rv)
 	}
 	w->rv[w->nrv++] = (struct pending_rv){ .rv = *rv, .issued = w->op };
 	w->n_revoke++;
+	assert_true(rv->reason == POOL_REASON_FAIR_SHARE || rv->reason == POOL_REASON_CEILING);
+	if (rv->reason == POOL_REASON_CEILING) {
+		assert_int_equal(rv->watts, cap_w(w, rv->child_idx));
+		w->n_ceil_revoke++;
+	}
+	assert_true(rv->watts <= cap_w(w, rv->child_idx));
 }
 
 static void op_rebalance(struct world *w)
@@ -380,6 +403,48 @@ static void op_rebalance(struct world *w)
 	int n = pool_rebalance(w->p, w->now_ns, collect, w);
 
 	assert_true(n >= 0);
+	if (pool_quarantine_left_ms(w->p, w->now_ns) > 0) {
+		return;
+	}
+	/* Nobody keeps more than its ceiling without being asked to shrink to it. */
+	for (uint32_t i = 0; i < NCH; i++) {
+		struct pool_child_status cs;
+
+		assert_int_equal(pool_child_status(w->p, i, &cs), 0);
+		if (cs.lease_id == 0) {
+			continue;
+		}
+		assert_true(cs.lease_w <= cap_w(w, i));
+		assert_true(cs.outstanding_w <= cap_w(w, i) ||
+			    (cs.revoke_seq != 0 && cs.revoke_w <= cap_w(w, i)));
+	}
+}
+
+/* Set a ceiling: mostly below what children ask for, sometimes none, below one token, or for an
+ * unknown child (refused, nothing changes). */
+static void op_ceiling(struct world *w)
+{
+	uint32_t idx = (uint32_t)rnd_below(w, NCH + 1);
+	uint64_t r = rnd_below(w, 8);
+	uint32_t ceil_w;
+
+	if (r == 0) {
+		ceil_w = POOL_CEILING_NONE;
+	} else if (r == 1) {
+		ceil_w = (uint32_t)rnd_below(w, TOKEN);
+	} else {
+		ceil_w = (uint32_t)rnd_below(w, CHILDMAX + 500);
+	}
+	if (idx == NCH) {
+		assert_int_equal(
+			pool_child_ceiling_set(w->p, idx + (uint32_t)rnd_below(w, 3), ceil_w),
+			-EINVAL);
+		w->n_einval++;
+		return;
+	}
+	assert_int_equal(pool_child_ceiling_set(w->p, idx, ceil_w), 0);
+	w->ch[idx].ceil_w = ceil_w;
+	w->n_ceiling++;
 }
 
 static void op_ack(struct world *w)
@@ -525,6 +590,8 @@ static void run(struct world *w, int ops)
 			op_upstream(w);
 		} else if (r < 80) {
 			op_lower(w);
+		} else if (r < 83) {
+			op_ceiling(w);
 		} else {
 			op_time(w);
 		}
@@ -558,6 +625,7 @@ static void world_init(struct world *w, uint64_t seed, bool upstream, bool dampe
 		assert_int_equal(pool_child_add(w->p, i, floors[i], (enum pool_class)(1 + i % 4)),
 				 (int)i);
 		w->ch[i].floor_w = floors[i];
+		w->ch[i].ceil_w = POOL_CEILING_NONE;
 	}
 }
 
@@ -577,7 +645,7 @@ static void test_random_upstream_damper(void **state)
 	pool_stats_get(w->p, &s);
 	print_message("grants %llu zero %llu quarantine %llu stale %llu revokes %llu acks %llu "
 		      "releases %llu resets %llu up %llu/%llu lower %llu/%llu clipped %llu "
-		      "full %llu damped %llu expiries %llu\n",
+		      "full %llu damped %llu expiries %llu ceilings %llu/%llu/%llu\n",
 		      (unsigned long long)w->n_grant, (unsigned long long)w->n_zero,
 		      (unsigned long long)w->n_quar, (unsigned long long)w->n_stale,
 		      (unsigned long long)w->n_revoke, (unsigned long long)w->n_ack,
@@ -585,7 +653,9 @@ static void test_random_upstream_damper(void **state)
 		      (unsigned long long)w->n_up_ok, (unsigned long long)w->n_up_busy,
 		      (unsigned long long)w->n_lower_ok, (unsigned long long)w->n_lower_busy,
 		      (unsigned long long)w->n_clipped, (unsigned long long)w->n_full,
-		      (unsigned long long)w->n_damped, (unsigned long long)s.expiries);
+		      (unsigned long long)w->n_damped, (unsigned long long)s.expiries,
+		      (unsigned long long)w->n_ceiling, (unsigned long long)w->n_ceil_grant,
+		      (unsigned long long)w->n_ceil_revoke);
 	assert_true(w->n_grant > 1000);
 	assert_true(w->n_zero > 100);
 	assert_true(w->n_quar > 0);
@@ -602,6 +672,9 @@ static void test_random_upstream_damper(void **state)
 	assert_true(w->n_clipped > 10);
 	assert_true(w->n_damped > 10);
 	assert_true(s.expiries > 100);
+	assert_true(w->n_ceiling > 100);
+	assert_true(w->n_ceil_grant > 10);
+	assert_true(w->n_ceil_revoke > 10);
 	assert_int_equal(s.grants, w->n_grant);
 	assert_int_equal(s.revokes, w->n_revoke);
 	assert_int_equal(s.revoke_acks, w->n_ack);
@@ -621,6 +694,7 @@ static void test_random_top_tier(void **state)
 	assert_true(w->n_grant > 1000);
 	assert_true(w->n_revoke > 50);
 	assert_true(w->n_ack > 20);
+	assert_true(w->n_ceil_revoke > 10);
 	assert_int_equal(w->n_damped, 0);
 	assert_int_equal(s.grants, w->n_grant);
 	assert_int_equal(pool_capacity_w(w->p, UINT64_MAX - 1), 20000);

@@ -4,7 +4,8 @@
  * pool change), Welcome content, takeover by a second session, requests before Hello, refused
  * requests (absurd or fractional watts, seq 0, stale seq, unknown lease ids) with no state
  * change, the grant flow, parking for upstream (answered by tier_parent_upstream() or by the
- * deadline from local headroom, bounded by half the ttl), revocations by rebalance, restart
+ * deadline from local headroom, bounded by half the ttl), revocations by rebalance, per-child
+ * ceilings (immediate Revoke, grants capped, no parking above the ceiling), restart
  * quarantine, upstream want and lowering, throttles and status. */
 #include <errno.h>
 #include <setjmp.h>
@@ -672,6 +673,91 @@ static void test_rebalance_revokes(void **state)
 	tier_parent_free(tp);
 }
 
+/* A ceiling lowered below a connected child's grant sends a Revoke for the excess at once; a
+ * Demand above it is granted only up to it; raising it sends nothing. */
+static void test_ceiling(void **state)
+{
+	struct capt cap;
+	struct tier_parent *tp = mk(&cap, false, 0);
+	struct tier_psess *s1 = join(tp, &cap, &link1, "a1", T0);
+	const struct wt_parent_msg *m;
+	const struct wt_grant *g;
+	struct pool_child_status cs;
+	uint32_t sent;
+	uint64_t lease;
+
+	demand(tp, s1, 1, 1200, 0, 50, T0);
+	g = expect_grant(&cap, &link1, 1);
+	assert_int_equal(g->watts, 1200);
+	lease = g->lease_id;
+	sent = cap.n;
+	assert_int_equal(tier_parent_set_ceiling(tp, 3, 500, T0 + MS(1)), -EINVAL);
+	assert_int_equal(cap.n, sent);
+
+	assert_int_equal(tier_parent_set_ceiling(tp, 0, 550, T0 + MS(1)), 0);
+	assert_int_equal(cap.n, sent + 1);
+	m = last(&cap, &link1);
+	assert_int_equal(m->kind, WT_PARENT_MSG_REVOKE);
+	assert_int_equal(m->revoke.lease_id, lease);
+	assert_int_equal(m->revoke.watts, 500);
+	assert_string_equal(m->revoke.reason, "ceiling");
+	assert_int_equal(tier_parent_stats(tp)->revokes_sent, 1);
+	assert_int_equal(pool_child_status(tier_parent_pool(tp), 0, &cs), 0);
+	assert_int_equal(cs.ceiling_w, 550);
+	assert_int_equal(cs.outstanding_w, 1200); /* until acknowledged */
+	/* Not asked twice. */
+	tier_parent_tick(tp, T0 + MS(2));
+	assert_int_equal(tier_parent_stats(tp)->revokes_sent, 1);
+	revoke_ack(tp, s1, m->revoke.seq, lease, 500, T0 + MS(3));
+	assert_int_equal(cap.n, sent + 1); /* no Error */
+	assert_int_equal(pool_child_status(tier_parent_pool(tp), 0, &cs), 0);
+	assert_int_equal(cs.outstanding_w, 500);
+
+	/* A new Demand above the ceiling gets the ceiling. */
+	demand(tp, s1, 2, 1400, 0, 50, T0 + MS(4));
+	g = expect_grant(&cap, &link1, 2);
+	assert_int_equal(g->watts, 500);
+	assert_int_equal(g->lease_id, lease);
+	assert_string_equal(g->reason, "ceiling");
+	assert_true(pool_invariant_ok(tier_parent_pool(tp), T0 + MS(4)));
+
+	/* A disconnected child: accepted, nothing sent. Raising: nothing sent either. */
+	sent = cap.n;
+	assert_int_equal(tier_parent_set_ceiling(tp, 1, 0, T0 + MS(5)), 0);
+	assert_int_equal(tier_parent_set_ceiling(tp, 0, POOL_CEILING_NONE, T0 + MS(5)), 0);
+	assert_int_equal(cap.n, sent);
+	demand(tp, s1, 3, 1400, 0, 50, T0 + MS(6));
+	assert_int_equal(expect_grant(&cap, &link1, 3)->watts, 1400);
+	assert_int_equal(tier_parent_stats(tp)->revokes_sent, 1);
+	assert_true(pool_invariant_ok(tier_parent_pool(tp), T0 + MS(6)));
+	tier_parent_session_close(tp, s1, T0 + MS(7));
+	tier_parent_free(tp);
+}
+
+/* A Demand that only the part above the ceiling keeps from fitting is not parked for
+ * upstream: upstream could not help. */
+static void test_ceiling_no_park(void **state)
+{
+	struct capt cap;
+	struct tier_parent *tp = mk(&cap, true, 0);
+	struct tier_psess *s1 = join(tp, &cap, &link1, "a1", T0);
+	const struct wt_grant *g;
+
+	assert_int_equal(tier_parent_set_ceiling(tp, 0, 1000, T0), 0);
+	demand(tp, s1, 1, 2500, 100, 40, T0);
+	assert_int_equal(tier_parent_stats(tp)->escalations, 0);
+	g = expect_grant(&cap, &link1, 1);
+	assert_int_equal(g->watts, 1000);
+	assert_string_equal(g->reason, "ceiling");
+	assert_false(g->from_local_headroom);
+	/* Without the ceiling the same Demand waits for upstream. */
+	assert_int_equal(tier_parent_set_ceiling(tp, 0, POOL_CEILING_NONE, T0 + MS(1)), 0);
+	demand(tp, s1, 2, 2500, 100, 40, T0 + MS(1));
+	assert_int_equal(tier_parent_stats(tp)->escalations, 1);
+	tier_parent_session_close(tp, s1, T0 + MS(2));
+	tier_parent_free(tp);
+}
+
 static void test_quarantine(void **state)
 {
 	struct capt cap;
@@ -756,6 +842,8 @@ int main(void)
 		cmocka_unit_test(test_park_deadline),
 		cmocka_unit_test(test_park_second_request_and_close),
 		cmocka_unit_test(test_rebalance_revokes),
+		cmocka_unit_test(test_ceiling),
+		cmocka_unit_test(test_ceiling_no_park),
 		cmocka_unit_test(test_quarantine),
 		cmocka_unit_test(test_throttle_and_status),
 	};
