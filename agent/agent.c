@@ -209,7 +209,7 @@ static void on_reload(void *arg)
 	struct agt_ctx *a = arg;
 	struct agt_cfg fresh = { 0 };
 
-	/* All or nothing. Reloadable: emergency.*, report_ms */
+	/* All or nothing. Reloadable: emergency.*, report_ms, sim.hold_phase */
 	if (agt_cfg_load(a->d.opts->config_path, &fresh) < 0) {
 		WT_LOG_WARN("agent", "reload refused path=%s (invalid config, keeping the old one)",
 			    a->d.opts->config_path);
@@ -223,10 +223,26 @@ static void on_reload(void *arg)
 		agt_cfg_free(&fresh);
 		return;
 	}
+	/* The only step that can fail, so it goes before the swap. Other backends ignore it. */
+	if (a->cfg.backend == AGT_BACKEND_SIM && fresh.sim.hold_phase != a->cfg.sim.hold_phase) {
+		int rc = agt_sim_hold(a->be, fresh.sim.hold_phase, tier_now_ns());
+
+		if (rc < 0) {
+			WT_LOG_WARN("agent",
+				    "reload refused path=%s sim_hold_phase=%s (%s, keeping the old "
+				    "config)",
+				    a->d.opts->config_path,
+				    agt_sim_phase_name(fresh.sim.hold_phase), wt_strerror(rc));
+			agt_cfg_free(&fresh);
+			return;
+		}
+	}
 	agt_cfg_free(&a->cfg);
 	a->cfg = fresh;
-	WT_LOG_INFO("agent", "reload applied path=%s emergency_cut_pct=%u report_ms=%u",
-		    a->d.opts->config_path, a->cfg.emergency.cut_pct, a->cfg.report_ms);
+	WT_LOG_INFO("agent",
+		    "reload applied path=%s emergency_cut_pct=%u report_ms=%u sim_hold_phase=%s",
+		    a->d.opts->config_path, a->cfg.emergency.cut_pct, a->cfg.report_ms,
+		    agt_sim_phase_name(a->cfg.sim.hold_phase));
 }
 
 static int start_backend(struct agt_ctx *a)

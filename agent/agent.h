@@ -27,6 +27,7 @@ struct agt_sim_yaml {
 	uint32_t idle_ms, preload_ms, compute_ms, teardown_ms;
 	uint32_t jitter_pct;
 	uint32_t min_cap_w, max_cap_w;
+	int hold_phase; /* AGT_SIM_CYCLE or enum agt_sim_phase (reloadable) */
 };
 
 struct agt_trace_yaml {

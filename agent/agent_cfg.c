@@ -54,6 +54,17 @@ static const struct wt_cfg_key miner_keys[] = {
 	WT_CFG_END,
 };
 
+/* "" (quoted) and "cycle" both mean no hold; the dump writes "cycle". */
+static const struct wt_cfg_enum hold_phases[] = {
+	{ "cycle", AGT_SIM_CYCLE },
+	{ "idle", AGT_SIM_IDLE },
+	{ "preload", AGT_SIM_PRELOAD },
+	{ "compute", AGT_SIM_COMPUTE },
+	{ "teardown", AGT_SIM_TEARDOWN },
+	{ "", AGT_SIM_CYCLE },
+	{ NULL, 0 },
+};
+
 #define SIM_W(name, field, def, help)                                                              \
 	WT_CFG_WATTS(name, struct agt_sim_yaml, field, 0, AGT_SIM_MAX_W, def, 0, help)
 #define SIM_MS(name, field, def, help)                                                             \
@@ -80,6 +91,11 @@ static const struct wt_cfg_key sim_keys[] = {
 		     "Lowest per-GPU cap the device accepts."),
 	WT_CFG_WATTS("max_cap_w", struct agt_sim_yaml, max_cap_w, 1, AGT_SIM_MAX_W, 700, 0,
 		     "Highest per-GPU cap (nameplate)."),
+	WT_CFG_ENUM(
+		"hold_phase", struct agt_sim_yaml, hold_phase, hold_phases, AGT_SIM_CYCLE,
+		WT_CFG_RELOADABLE,
+		"Hold every GPU in this phase instead of cycling (a batch scheduler's command); "
+		"cycle or \"\": cycle (reloadable: GPUs ramp to the new phase)."),
 	WT_CFG_END,
 };
 
@@ -155,6 +171,7 @@ void agt_cfg_sim(const struct agt_cfg *c, struct agt_sim_cfg *s)
 	s->min_cap_w = c->sim.min_cap_w;
 	s->max_cap_w = c->sim.max_cap_w;
 	s->predict_horizon_ms = c->predict_ms;
+	s->hold_phase = c->sim.hold_phase;
 }
 
 void agt_cfg_miner(const struct agt_cfg *c, struct agt_miner_cfg *m)

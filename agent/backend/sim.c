@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The simulated GPU backend. Everything is computed from the time: the level of a device is a
- * closed-form function of (time since start + its offset), and its power is the integral of
- * min(level, cap) over the last ramp_ns divided by ramp_ns. Internally times are signed ns
+ * closed-form function of (time since start + its offset) and of the hold mode in force (a step
+ * function of time, like the caps), and its power is the integral of min(level, cap) over the
+ * last ramp_ns divided by ramp_ns. Internally times are signed ns
  * relative to the start ("rel"), so the look-back window may reach before the start (the
  * schedule is periodic, so it is defined there too). */
 #include "backend/sim.h"
@@ -32,6 +33,7 @@ struct sim {
 	int64_t offset_ns[AGT_MAX_DEVICES];
 	uint64_t key[AGT_MAX_DEVICES]; /* noise key per device */
 	struct agt__capq caps[AGT_MAX_DEVICES];
+	struct agt__capq hold; /* mode over time, shared by all devices: 0 cycle, 1 + phase held */
 };
 
 static struct sim *to_sim(struct agt_backend *b)
@@ -57,10 +59,19 @@ void agt_sim_cfg_init(struct agt_sim_cfg *cfg)
 		.predict_horizon_ms = 200,
 		.correlation = 1.0,
 		.seed = 1,
+		.hold_phase = AGT_SIM_CYCLE,
 	};
 }
 
 static const char *const phase_names[AGT_SIM_PHASES] = { "idle", "preload", "compute", "teardown" };
+
+const char *agt_sim_phase_name(int phase)
+{
+	if (phase == AGT_SIM_CYCLE) {
+		return "cycle";
+	}
+	return phase >= 0 && phase < AGT_SIM_PHASES ? phase_names[phase] : "?";
+}
 
 int agt_sim_cfg_validate(const struct agt_sim_cfg *cfg, char *err, size_t errlen)
 {
@@ -119,6 +130,11 @@ int agt_sim_cfg_validate(const struct agt_sim_cfg *cfg, char *err, size_t errlen
 		return wt_err_config(err, errlen, "sim correlation = %g out of range 0-1",
 				     cfg->correlation);
 	}
+	if (cfg->hold_phase < AGT_SIM_CYCLE || cfg->hold_phase >= AGT_SIM_PHASES) {
+		return wt_err_config(err, errlen,
+				     "sim hold_phase = %d out of range %d (cycle) to %d",
+				     cfg->hold_phase, AGT_SIM_CYCLE, AGT_SIM_PHASES - 1);
+	}
 	return 0;
 }
 
@@ -147,8 +163,28 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return q;
 }
 
-/* Level of device @d at @x (rel), valid on [x, *next); *next > x. */
-static uint32_t level_at(const struct sim *s, uint32_t d, int64_t x, int64_t *next)
+/* Watts of phase @p for device @d at @x (rel), with its jitter; lowers *@next to the end of
+ * the jitter slot when the phase has jitter. */
+static uint32_t phase_level(const struct sim *s, uint32_t d, int p, int64_t x, int64_t *next)
+{
+	int64_t local = x + s->offset_ns[d];
+	int64_t slot, slot_end;
+	uint32_t a = s->amp_w[p], r;
+
+	if (a == 0) {
+		return s->cfg.phase[p].watts;
+	}
+	slot = floor_div(local, s->slot_ns);
+	slot_end = x + ((slot + 1) * s->slot_ns - local);
+	r = hash3(s->key[d], (uint64_t)p, (uint64_t)slot) % (2 * a + 1);
+	if (slot_end < *next) {
+		*next = slot_end;
+	}
+	return s->cfg.phase[p].watts - a + r;
+}
+
+/* Level of device @d at @x (rel) on the cycle, valid on [x, *next); *next > x. */
+static uint32_t cycle_level(const struct sim *s, uint32_t d, int64_t x, int64_t *next)
 {
 	int64_t local = x + s->offset_ns[d];
 	int64_t pos = local - floor_div(local, s->cycle_ns) * s->cycle_ns;
@@ -161,20 +197,52 @@ static uint32_t level_at(const struct sim *s, uint32_t d, int64_t x, int64_t *ne
 		p++;
 	}
 	*next = x + (start + s->phase_ns[p] - pos);
-	if (s->amp_w[p] == 0) {
-		return s->cfg.phase[p].watts;
-	}
-	{
-		int64_t slot = floor_div(local, s->slot_ns);
-		int64_t slot_end = x + ((slot + 1) * s->slot_ns - local);
-		uint32_t a = s->amp_w[p];
-		uint32_t r = hash3(s->key[d], (uint64_t)p, (uint64_t)slot) % (2 * a + 1);
+	return phase_level(s, d, p, x, next);
+}
 
-		if (slot_end < *next) {
-			*next = slot_end;
-		}
-		return s->cfg.phase[p].watts - a + r;
+/* Level of device @d at @x (rel) in the mode in force then (cycle or a held phase), valid on
+ * [x, *next); *next > x. */
+static uint32_t level_at(const struct sim *s, uint32_t d, int64_t x, int64_t *next)
+{
+	int64_t mode_next;
+	uint32_t mode = agt__capq_at(&s->hold, x, &mode_next);
+	uint32_t w;
+
+	if (mode == 0) {
+		w = cycle_level(s, d, x, next);
+	} else {
+		*next = INT64_MAX;
+		w = phase_level(s, d, (int)mode - 1, x, next);
 	}
+	if (mode_next < *next) {
+		*next = mode_next;
+	}
+	return w;
+}
+
+/* Highest level a device reaches in @mode (0 cycle, 1 + phase held). */
+static uint32_t mode_max_w(const struct sim *s, uint32_t mode)
+{
+	if (mode == 0) {
+		return s->max_level_w;
+	}
+	return s->cfg.phase[mode - 1].watts + s->amp_w[mode - 1];
+}
+
+/* Highest level any device can reach from now on: over every mode still queued or in force
+ * (the base may still be inside the ramp window). */
+static uint32_t level_bound(const struct sim *s)
+{
+	uint32_t m = mode_max_w(s, s->hold.base);
+
+	for (uint32_t i = 0; i < s->hold.len; i++) {
+		uint32_t w = mode_max_w(s, s->hold.ev[i].cap);
+
+		if (w > m) {
+			m = w;
+		}
+	}
+	return m;
 }
 
 /* Integrals of the level (*@dem) and of min(level, cap) (*@capped) of device @d over
@@ -226,6 +294,13 @@ static int64_t rel_of(const struct sim *s, uint64_t now_ns)
 	return (int64_t)(now_ns - s->start_ns);
 }
 
+/* When a level change at @x leaves the ramp window. A held level without jitter never changes
+ * (INT64_MAX): saturate rather than overflow. */
+static int64_t lag_end(const struct sim *s, int64_t x)
+{
+	return x > INT64_MAX - s->ramp_ns ? INT64_MAX : x + s->ramp_ns;
+}
+
 /* Peak of the total ramped demand over [x0, x0 + h]. The total is the moving mean of the
  * summed level L, so its slope is (L(x) - L(x - R)) / R: piecewise constant, changing only
  * where a level changes ("lead") or where a change leaves the window ("lag", R later). We walk
@@ -255,8 +330,8 @@ static uint64_t peak_integral(const struct sim *s, int64_t x0, int64_t h)
 			if (lead_next[d] < next) {
 				next = lead_next[d];
 			}
-			if (s->ramp_ns > 0 && lag_next[d] + s->ramp_ns < next) {
-				next = lag_next[d] + s->ramp_ns;
+			if (s->ramp_ns > 0 && lag_end(s, lag_next[d]) < next) {
+				next = lag_end(s, lag_next[d]);
 			}
 			slope += (int64_t)lead[d] - (int64_t)lag[d];
 		}
@@ -268,7 +343,7 @@ static uint64_t peak_integral(const struct sim *s, int64_t x0, int64_t h)
 			if (lead_next[d] == x) {
 				lead[d] = level_at(s, d, x, &lead_next[d]);
 			}
-			if (s->ramp_ns > 0 && lag_next[d] + s->ramp_ns == x) {
+			if (s->ramp_ns > 0 && lag_end(s, lag_next[d]) == x) {
 				lag[d] = level_at(s, d, x - s->ramp_ns, &lag_next[d]);
 			}
 		}
@@ -290,7 +365,7 @@ static uint32_t sim_predict_peak(struct agt_backend *b, uint64_t now_ns, uint32_
 	struct sim *s = to_sim(b);
 
 	if (horizon_ms > AGT_SIM_PREDICT_EXACT_MS) {
-		uint64_t bound = (uint64_t)s->max_level_w * b->n;
+		uint64_t bound = (uint64_t)level_bound(s) * b->n;
 
 		return bound > UINT32_MAX ? UINT32_MAX : (uint32_t)bound;
 	}
@@ -308,6 +383,7 @@ static int sim_sample(struct agt_backend *b, uint64_t now_ns, struct agt_sample 
 		return -EINVAL;
 	}
 	s->last_rel = x;
+	agt__capq_retire(&s->hold, x - s->ramp_ns);
 	*out = (struct agt_sample){ .t_ns = now_ns, .n = b->n };
 	for (uint32_t d = 0; d < b->n; d++) {
 		uint64_t dem, capped;
@@ -343,6 +419,34 @@ static int sim_set_cap(struct agt_backend *b, uint32_t dev, uint32_t cap_w, uint
 	at = x + (s->response_ns > s->ramp_ns ? s->response_ns - s->ramp_ns : 0);
 	agt__capq_retire(&s->caps[dev], x - s->ramp_ns);
 	return agt__capq_push(&s->caps[dev], at, cap_w);
+}
+
+int agt_sim_hold(struct agt_backend *b, int phase, uint64_t now_ns)
+{
+	struct sim *s;
+	int64_t x;
+
+	if (b == NULL || b->kind != AGT_BACKEND_SIM || phase < AGT_SIM_CYCLE ||
+	    phase >= AGT_SIM_PHASES) {
+		return -EINVAL;
+	}
+	s = to_sim(b);
+	x = rel_of(s, now_ns);
+	if (x < s->last_rel) {
+		return -EINVAL;
+	}
+	s->last_rel = x;
+	/* The level steps at x; integrate() turns the step into the ramp. */
+	agt__capq_retire(&s->hold, x - s->ramp_ns);
+	return agt__capq_push(&s->hold, x, (uint32_t)(phase + 1));
+}
+
+int agt_sim_hold_get(const struct agt_backend *b)
+{
+	if (b == NULL || b->kind != AGT_BACKEND_SIM) {
+		return AGT_SIM_CYCLE;
+	}
+	return (int)agt__capq_last(&((const struct sim *)b)->hold) - 1;
 }
 
 static void sim_free(struct agt_backend *b)
@@ -400,6 +504,8 @@ int agt_backend_sim_new(struct agt_backend **out, const struct agt_sim_cfg *cfg,
 		s->key[d] = ((uint64_t)wt_rand32(&rng) << 32) | wt_rand32(&rng);
 		agt__capq_init(&s->caps[d], cfg->max_cap_w);
 	}
+	/* Held from the start, also in the look-back before it (as the cycle is periodic). */
+	agt__capq_init(&s->hold, (uint32_t)(cfg->hold_phase + 1));
 	*out = &s->base;
 	return 0;
 }

@@ -24,6 +24,13 @@
  *   - The phase schedule does not slow down under a cap (open loop): the model answers "what
  *     power", not "how much work". The Zeus data (shared/data/zeus-power-limit-profiles) shows a
  *     capped job taking longer; a closed-loop model is not needed for power control.
+ *   - Hold: instead of cycling, every device may hold one phase (a batch scheduler moves a
+ *     node's GPUs into a phase when told to): its level is that phase's watts, with that
+ *     phase's jitter as above, for as long as the hold lasts. cfg.hold_phase holds from the
+ *     start; agt_sim_hold() changes the mode at t, and the level steps at t, so power ramps
+ *     from where it was to the new level over ramp_ms, exactly as at a phase change. The cycle
+ *     itself never stops: returning to it resumes the schedule where it stands at that time.
+ *     Caps apply as above.
  * Devices start at the beginning of idle (shifted by their offset) at the constructor's time;
  * the schedule is periodic, so the first ramp_ms still ramp from the previous cycle's teardown.
  * Not thread-safe. */
@@ -43,6 +50,8 @@ enum agt_sim_phase {
 };
 
 #define AGT_SIM_PHASES 4
+/* hold_phase / agt_sim_hold() value: no hold, cycle through the phases. */
+#define AGT_SIM_CYCLE (-1)
 
 /* Limits checked by agt_sim_cfg_validate(). */
 #define AGT_SIM_MAX_W		100000u	  /* per device and phase */
@@ -52,9 +61,11 @@ enum agt_sim_phase {
 #define AGT_SIM_MAX_HORIZON_MS	60000u /* predict_horizon_ms: every sample() predicts */
 
 /* predict_peak(now, h) is exactly the largest demand_w that sample() would report at any time
- * in [now, now + h]: it walks every level change in the window, about 2 N (h / jitter_period
- * + phases) steps. Above this horizon it returns the schedule's upper bound instead (sum over
- * devices of the highest phase watts plus jitter). */
+ * in [now, now + h]: it walks every level change in the window (phases, jitter slots, hold
+ * changes), about 2 N (h / jitter_period + phases) steps. Above this horizon it returns an
+ * upper bound instead: the sum over devices of the highest level the modes still in the
+ * look-back or in force can reach (cycling: the highest phase watts plus jitter; holding a
+ * phase: its watts plus jitter). */
 #define AGT_SIM_PREDICT_EXACT_MS 600000u
 
 struct agt_sim_phase_cfg {
@@ -74,11 +85,12 @@ struct agt_sim_cfg {
 	uint32_t predict_horizon_ms;			/* for sample(); <= 60000; default 200 */
 	double correlation;				/* 0..1; default 1 */
 	uint64_t seed;					/* any value; default 1 */
+	int hold_phase; /* AGT_SIM_CYCLE (default) or an enum agt_sim_phase held from the start */
 };
 
 /* Fill @cfg with the defaults: 8 devices; idle 100 W 2 s, preload 250 W 1 s, compute 650 W 6 s
  * with +-10 % jitter every 100 ms, teardown 200 W 0.5 s; ramp 8 ms; cap response 20 ms; caps
- * 100..700 W; prediction horizon 200 ms; correlation 1; seed 1. */
+ * 100..700 W; prediction horizon 200 ms; correlation 1; seed 1; cycling (no hold). */
 void agt_sim_cfg_init(struct agt_sim_cfg *cfg);
 
 /* Check @cfg. Returns 0 or WT_ECONFIG with the field, its value and the allowed range written
@@ -89,5 +101,20 @@ int agt_sim_cfg_validate(const struct agt_sim_cfg *cfg, char *err, size_t errlen
  * *@out (free with agt_backend_free()), or WT_ECONFIG when agt_sim_cfg_validate() refuses
  * @cfg (*@out untouched). */
 int agt_backend_sim_new(struct agt_backend **out, const struct agt_sim_cfg *cfg, uint64_t now_ns);
+
+/* From @now_ns on, every device of sim backend @b holds phase @phase (an enum agt_sim_phase),
+ * or cycles again with AGT_SIM_CYCLE; power ramps to the new level over ramp_ms (see the model
+ * above). The same mode as the last one asked for is a no-op. Returns 0; -EINVAL when @b is not
+ * a sim backend, @phase is out of range or @now_ns is earlier than a previous
+ * sample/set_cap/hold time (nothing changed); WT_EBUSY when too many hold changes are still
+ * inside the ramp window (not applied: retry later). */
+int agt_sim_hold(struct agt_backend *b, int phase, uint64_t now_ns);
+
+/* The mode last asked for (cfg.hold_phase or agt_sim_hold()): an enum agt_sim_phase or
+ * AGT_SIM_CYCLE; AGT_SIM_CYCLE too when @b is not a sim backend. */
+int agt_sim_hold_get(const struct agt_backend *b);
+
+/* "cycle" for AGT_SIM_CYCLE, "idle", "preload", "compute", "teardown", or "?". */
+const char *agt_sim_phase_name(int phase);
 
 #endif

@@ -4,7 +4,9 @@
  * compute jitter; the 8 ms ramp; caps honoured after the response time and not before, with
  * min/max clamping; correlation 1 (all devices step together) against 0 and 0.9;
  * predict_peak against hand-computed values and against dense sampling; time going backwards
- * and the cap queue limit. Times are on an arbitrary origin T0. */
+ * and the cap queue limit; holding a phase (from the config and on command: the held watts,
+ * the linear ramp at a switch, caps, predict_peak exact and bounded, back to cycling, argument
+ * checks and the hold queue limit). Times are on an arbitrary origin T0. */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -17,6 +19,7 @@
 #include <cmocka.h>
 
 #include "backend/backend.h"
+#include "backend/miner.h"
 #include "backend/sim.h"
 #include "wt/err.h"
 #include "wt_test.h"
@@ -74,6 +77,7 @@ static void test_defaults_and_validate(void **state)
 	assert_int_equal(c.cap_response_ms, 20);
 	assert_int_equal(c.min_cap_w, 100);
 	assert_int_equal(c.max_cap_w, 700);
+	assert_int_equal(c.hold_phase, AGT_SIM_CYCLE);
 	assert_int_equal(agt_sim_cfg_validate(&c, err, sizeof(err)), 0);
 }
 
@@ -139,6 +143,16 @@ static void bad_corr_nan(struct agt_sim_cfg *c)
 	c->correlation = NAN;
 }
 
+static void bad_hold_high(struct agt_sim_cfg *c)
+{
+	c->hold_phase = AGT_SIM_PHASES;
+}
+
+static void bad_hold_low(struct agt_sim_cfg *c)
+{
+	c->hold_phase = -2;
+}
+
 static void test_validate_refuses(void **state)
 {
 	static const struct bad_cfg bad[] = {
@@ -153,6 +167,8 @@ static void test_validate_refuses(void **state)
 		{ "sim predict_horizon_ms = 60001 out of range 0-60000", bad_horizon },
 		{ "sim correlation = 1.5 out of range 0-1", bad_corr },
 		{ "sim correlation = nan out of range 0-1", bad_corr_nan },
+		{ "sim hold_phase = 4 out of range -1 (cycle) to 3", bad_hold_high },
+		{ "sim hold_phase = -2 out of range -1 (cycle) to 3", bad_hold_low },
 	};
 
 	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
@@ -650,6 +666,236 @@ static void test_cap_queue_limit(void **state)
 	agt_backend_free(b);
 }
 
+/* ---- holding a phase ---- */
+
+/* Per-device watts at @ms, failing with the time in the message. */
+static void expect_w(struct agt_backend *b, double ms, uint32_t w)
+{
+	struct agt_sample s = sample_at(b, MS(ms));
+
+	for (uint32_t d = 0; d < s.n; d++) {
+		if (s.dev_w[d] != w) {
+			print_error("at %.3f ms: dev_w[%u] = %u, want %u\n", ms, d, s.dev_w[d], w);
+			fail();
+		}
+	}
+}
+
+/* Holding compute, from the config or on command: compute watts once ramp_ms has passed, for
+ * as long as the hold lasts, whatever phase the cycle would be in. */
+static void test_hold_compute(void **state)
+{
+	static const double cycle_times[] = { 0, 1000, 2500, 5000, 9200, 9600, 12000 };
+	struct agt_sim_cfg c = flat_cfg(3);
+	struct agt_backend *b;
+
+	c.hold_phase = AGT_SIM_COMPUTE;
+	b = mk(&c);
+	assert_int_equal(agt_sim_hold_get(b), AGT_SIM_COMPUTE);
+	/* Held from the start: no ramp from the cycle's teardown at 0. */
+	for (size_t i = 0; i < ARRAY_LEN(cycle_times); i++) {
+		expect_w(b, cycle_times[i], 650);
+		assert_int_equal(sample_at(b, MS(cycle_times[i])).demand_w, 3 * 650);
+	}
+	agt_backend_free(b);
+
+	/* On command at 500 ms, in idle. */
+	c.hold_phase = AGT_SIM_CYCLE;
+	b = mk(&c);
+	assert_int_equal(agt_sim_hold_get(b), AGT_SIM_CYCLE);
+	expect_w(b, 400, 100);
+	assert_int_equal(agt_sim_hold(b, AGT_SIM_COMPUTE, MS(500)), 0);
+	assert_int_equal(agt_sim_hold_get(b), AGT_SIM_COMPUTE);
+	expect_w(b, 500, 100);
+	expect_w(b, 507.9, 643);
+	expect_w(b, 508, 650);
+	for (size_t i = 2; i < ARRAY_LEN(cycle_times); i++) {
+		expect_w(b, cycle_times[i], 650);
+	}
+	/* The same mode again changes nothing. */
+	assert_int_equal(agt_sim_hold(b, AGT_SIM_COMPUTE, MS(12000)), 0);
+	expect_w(b, 12004, 650);
+	agt_backend_free(b);
+}
+
+/* Switching the hold from idle to compute at t ramps linearly over ramp_ms from t, as a phase
+ * change does; then to teardown the same way down. */
+static void test_hold_switch_ramp(void **state)
+{
+	struct agt_sim_cfg c = flat_cfg(2);
+	struct agt_backend *b;
+
+	c.hold_phase = AGT_SIM_IDLE;
+	b = mk(&c);
+	expect_w(b, 4999, 100); /* the cycle would be in compute */
+	assert_int_equal(agt_sim_hold(b, AGT_SIM_COMPUTE, MS(5000)), 0);
+	for (int k = 0; k <= 16; k++) {
+		double ms = 5000 + k * 0.5;
+		double frac = k * 0.5 / 8 > 1 ? 1 : k * 0.5 / 8;
+		uint32_t want = (uint32_t)(100 + 550 * frac + 0.5);
+
+		expect_w(b, ms, want);
+	}
+	expect_w(b, 5500, 650);
+	assert_int_equal(agt_sim_hold(b, AGT_SIM_TEARDOWN, MS(6000)), 0);
+	expect_w(b, 6000, 650);
+	expect_w(b, 6002, 538); /* 650 - 450 / 4 = 537.5, rounded half up */
+	expect_w(b, 6004, 425);
+	expect_w(b, 6008, 200);
+	/* A switch during a ramp blends, as closely spaced phase changes do: the level steps
+	 * 200 -> 650 at 7000 and 650 -> 100 at 7004; at 7008 the window holds 4 ms of each. */
+	assert_int_equal(agt_sim_hold(b, AGT_SIM_COMPUTE, MS(7000)), 0);
+	expect_w(b, 7004, 425);
+	assert_int_equal(agt_sim_hold(b, AGT_SIM_IDLE, MS(7004)), 0);
+	expect_w(b, 7008, 375);
+	expect_w(b, 7012, 100);
+	agt_backend_free(b);
+
+	/* ramp_ms = 0: an ideal step at the switch. */
+	c.ramp_ms = 0;
+	b = mk(&c);
+	assert_int_equal(agt_sim_hold(b, AGT_SIM_PRELOAD, MS(300)), 0);
+	expect_w(b, 300, 250);
+	agt_backend_free(b);
+}
+
+/* Caps apply to a held phase as to the cycle. */
+static void test_hold_caps(void **state)
+{
+	struct agt_sim_cfg c = flat_cfg(1);
+	struct agt_backend *b;
+	struct agt_sample s;
+
+	c.hold_phase = AGT_SIM_COMPUTE;
+	b = mk(&c);
+	assert_int_equal(agt_backend_set_cap(b, 0, 300, MS(1000)), 0);
+	expect_w(b, 1011.9, 650);
+	s = sample_at(b, MS(1020));
+	assert_int_equal(s.dev_w[0], 300);
+	assert_int_equal(s.demand_w, 650);
+	/* Switching to idle under the cap: 100 W after the ramp. */
+	assert_int_equal(agt_sim_hold(b, AGT_SIM_IDLE, MS(1100)), 0);
+	s = sample_at(b, MS(1108));
+	assert_int_equal(s.dev_w[0], 100);
+	assert_int_equal(s.demand_w, 100);
+	agt_backend_free(b);
+}
+
+/* predict_peak covers a held phase: exact against dense sampling with jitter, its watts plus
+ * jitter as the long-horizon bound, and the ramp after a switch. */
+static void test_hold_predict(void **state)
+{
+	struct agt_sim_cfg c;
+	struct agt_backend *b;
+
+	/* Held compute with +-10 % jitter: the exact walk equals the peak of dense sampling
+	 * (correlation 1: every change on the 1 ms grid), never above 4 * (650 + 65). */
+	agt_sim_cfg_init(&c);
+	c.n_devices = 4;
+	c.seed = 7;
+	c.hold_phase = AGT_SIM_COMPUTE;
+	b = mk(&c);
+	for (int k = 0; k < 10; k++) {
+		double now = 100 + k * 1237.0;
+		uint32_t want = sampled_peak(&c, now, 700, 1.0);
+		uint32_t got = agt_backend_predict_peak(b, MS(now), 700);
+
+		assert_int_equal(got, want);
+		assert_true(got <= 2860);
+		assert_true(got > 2600);
+	}
+	assert_int_equal(agt_backend_predict_peak(b, MS(0), AGT_SIM_PREDICT_EXACT_MS + 1), 2860);
+	agt_backend_free(b);
+
+	/* Held idle, no jitter: flat at 400 W, and the bound is 4 * 100, not the cycle's. */
+	c.hold_phase = AGT_SIM_IDLE;
+	b = mk(&c);
+	assert_int_equal(agt_backend_predict_peak(b, MS(2500), 600000), 400);
+	agt_backend_free(b);
+	/* After a switch to compute (no jitter) at 5 s the prediction sees the ramp. */
+	c.phase[AGT_SIM_COMPUTE].jitter_pct = 0;
+	b = mk(&c);
+	assert_int_equal(agt_sim_hold(b, AGT_SIM_COMPUTE, MS(5000)), 0);
+	assert_int_equal(agt_backend_predict_peak(b, MS(5002), 3), 1775); /* 4 * 443.75 */
+	assert_int_equal(agt_backend_predict_peak(b, MS(5002), 50), 2600);
+	assert_int_equal(agt_backend_predict_peak(b, MS(5000), 0), 400);
+	assert_int_equal(sample_at(b, MS(5005)).demand_w, 1775);
+	agt_backend_free(b);
+
+	/* Cycling -> idle: the cycle's bound while the cycle is still in the ramp window, then
+	 * the held phase's alone. */
+	agt_sim_cfg_init(&c);
+	c.n_devices = 4;
+	b = mk(&c);
+	assert_int_equal(agt_sim_hold(b, AGT_SIM_IDLE, MS(5000)), 0);
+	assert_int_equal(agt_backend_predict_peak(b, MS(5000), AGT_SIM_PREDICT_EXACT_MS + 1), 2860);
+	sample_at(b, MS(5100));
+	assert_int_equal(agt_backend_predict_peak(b, MS(5100), AGT_SIM_PREDICT_EXACT_MS + 1), 400);
+	agt_backend_free(b);
+}
+
+/* AGT_SIM_CYCLE returns to the schedule where it stands then (the cycle never stopped). */
+static void test_hold_back_to_cycle(void **state)
+{
+	struct agt_sim_cfg c = flat_cfg(2);
+	struct agt_backend *b = mk(&c);
+
+	assert_int_equal(agt_sim_hold(b, AGT_SIM_COMPUTE, MS(500)), 0);
+	expect_w(b, 900, 650);
+	assert_int_equal(agt_sim_hold(b, AGT_SIM_CYCLE, MS(1000)), 0);
+	assert_int_equal(agt_sim_hold_get(b), AGT_SIM_CYCLE);
+	expect_w(b, 1004, 375); /* ramping down to the cycle's idle */
+	expect_w(b, 1008, 100);
+	expect_w(b, 2500, 250); /* preload, on the original schedule */
+	expect_w(b, 3500, 650);
+	expect_w(b, 9250, 200);
+	agt_backend_free(b);
+}
+
+/* Bad arguments change nothing; at most AGT__CAPQ_LEN (32) hold changes inside the ramp
+ * window, then WT_EBUSY until the oldest leave it. */
+static void test_hold_args(void **state)
+{
+	struct agt_sim_cfg c = flat_cfg(1);
+	struct agt_miner_cfg mc;
+	struct agt_backend *b = mk(&c), *m = NULL;
+	int rc = 0;
+	uint32_t i;
+
+	sample_at(b, MS(100));
+	assert_int_equal(agt_sim_hold(b, AGT_SIM_PHASES, MS(100)), -EINVAL);
+	assert_int_equal(agt_sim_hold(b, -2, MS(100)), -EINVAL);
+	assert_int_equal(agt_sim_hold(b, AGT_SIM_COMPUTE, MS(99)), -EINVAL);
+	assert_int_equal(agt_sim_hold(NULL, AGT_SIM_COMPUTE, MS(100)), -EINVAL);
+	assert_int_equal(agt_sim_hold_get(b), AGT_SIM_CYCLE);
+	expect_w(b, 200, 100);
+	agt_miner_cfg_init(&mc);
+	assert_int_equal(agt_backend_miner_new(&m, &mc, T0), 0);
+	assert_int_equal(agt_sim_hold(m, AGT_SIM_COMPUTE, MS(100)), -EINVAL);
+	assert_int_equal(agt_sim_hold_get(m), AGT_SIM_CYCLE);
+	agt_backend_free(m);
+
+	for (i = 0; i < 64 && rc == 0; i++) {
+		rc = agt_sim_hold(b, i % 2 == 0 ? AGT_SIM_COMPUTE : AGT_SIM_PRELOAD,
+				  MS(1000 + i * 0.1));
+	}
+	assert_int_equal(rc, WT_EBUSY);
+	assert_int_equal(i, 33);
+	/* The refused change was not applied: the last accepted one (preload) holds. */
+	assert_int_equal(agt_sim_hold_get(b), AGT_SIM_PRELOAD);
+	expect_w(b, 1100, 250);
+	assert_int_equal(agt_sim_hold(b, AGT_SIM_COMPUTE, MS(1100)), 0);
+	expect_w(b, 1108, 650);
+	agt_backend_free(b);
+
+	assert_string_equal(agt_sim_phase_name(AGT_SIM_CYCLE), "cycle");
+	assert_string_equal(agt_sim_phase_name(AGT_SIM_IDLE), "idle");
+	assert_string_equal(agt_sim_phase_name(AGT_SIM_PRELOAD), "preload");
+	assert_string_equal(agt_sim_phase_name(AGT_SIM_COMPUTE), "compute");
+	assert_string_equal(agt_sim_phase_name(AGT_SIM_TEARDOWN), "teardown");
+	assert_string_equal(agt_sim_phase_name(7), "?");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -668,6 +914,12 @@ int main(void)
 		cmocka_unit_test(test_predict_vs_sampling),
 		cmocka_unit_test(test_time_and_args),
 		cmocka_unit_test(test_cap_queue_limit),
+		cmocka_unit_test(test_hold_compute),
+		cmocka_unit_test(test_hold_switch_ramp),
+		cmocka_unit_test(test_hold_caps),
+		cmocka_unit_test(test_hold_predict),
+		cmocka_unit_test(test_hold_back_to_cycle),
+		cmocka_unit_test(test_hold_args),
 	};
 
 	wt_test_use_cmocka_alloc();
