@@ -92,10 +92,11 @@ struct wt_rpc_sstream {
 	int cancelled;
 	bool md_sent;
 	bool recv_pending, send_pending, close_pending;
-	bool finishing;	  /* finish requested: status goes after the queue */
-	bool status_sent; /* status batch started */
-	bool closed;	  /* closed callback has run (or the stream was rejected) */
-	bool accepted;	  /* the open handler accepted it: closed callback is owed */
+	uint32_t requests; /* messages delivered (server streaming: at most one) */
+	bool finishing;	   /* finish requested: status goes after the queue */
+	bool status_sent;  /* status batch started */
+	bool closed;	   /* closed callback has run (or the stream was rejected) */
+	bool accepted;	   /* the open handler accepted it: closed callback is owed */
 	enum wt_rpc_code status;
 	grpc_slice status_details;
 	bool have_details;
@@ -350,9 +351,15 @@ static void sstream_recv_done(struct wt__rpc_op *op, bool ok)
 	s->recv_bb = NULL;
 	if (!ok || bb == NULL || s->closed) {
 		/* NULL message: the peer half-closed or the call ended. Answer with a status
-		 * unless the handler already chose one. */
+		 * unless the handler already chose one, or the method streams from the server
+		 * only (then a half-close after the request is the normal case: keep sending
+		 * until the handler finishes or the peer cancels). */
 		if (bb != NULL) {
 			grpc_byte_buffer_destroy(bb);
+		}
+		if (ok && bb == NULL && s->m->stream_h.server_streaming) {
+			sstream_maybe_free(s);
+			return;
 		}
 		if (!s->closed && !s->finishing) {
 			wt_rpc_sstream_finish(s, WT_RPC_OK, "");
@@ -364,6 +371,13 @@ static void sstream_recv_done(struct wt__rpc_op *op, bool ok)
 	grpc_byte_buffer_destroy(bb);
 	if (rc < 0) {
 		wt_rpc_sstream_finish(s, wt_rpc_code_from_err(rc), wt_strerror(rc));
+		sstream_maybe_free(s);
+		return;
+	}
+	if (s->m->stream_h.server_streaming && s->requests++ > 0) {
+		wt_free(buf);
+		wt_rpc_sstream_finish(s, WT_RPC_INVALID_ARGUMENT,
+				      "one request per call on a server-streaming method");
 		sstream_maybe_free(s);
 		return;
 	}

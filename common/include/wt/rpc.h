@@ -133,6 +133,11 @@ struct wt_rpc_stream_handlers {
 	/* The stream is over (peer half-closed or vanished, cancelled, finished, or the server
 	 * stops). Called once for every accepted stream; @s is freed after it returns. */
 	void (*closed)(void *arg, struct wt_rpc_sstream *s, enum wt_rpc_code code);
+	/* Server streaming (rpc M(Req) returns (stream Resp)): the peer sends one message and
+	 * half-closes at once; the stream then stays open until the handler finishes it or the
+	 * peer cancels. A second message is refused with INVALID_ARGUMENT. false: a bidi stream,
+	 * which a half-close finishes with OK. */
+	bool server_streaming;
 };
 
 /* Register "/pkg.Service/Method" as a bidirectional stream. @h is copied. */
