@@ -11,7 +11,10 @@
 
 static void on_stop(void *arg)
 {
-	(void)arg;
+	struct clu_ctx *c = arg;
+
+	clu_svc_close(c->svc);
+	c->svc = NULL;
 }
 
 static void on_final(void *arg)
@@ -28,6 +31,9 @@ static void on_metrics(void *arg, struct wt_metrics *m, uint64_t now_ns)
 
 	if (c->pl != NULL) {
 		tier_daemon_metrics_parent(m, c->pl, now_ns);
+	}
+	if (c->svc != NULL) {
+		clu_svc_metrics(c->svc, m, now_ns);
 	}
 }
 
@@ -104,6 +110,11 @@ int clu_init(struct clu_ctx *c, struct wt_daemon_opts *opts)
 	c->pchildren = NULL;
 	if (rc < 0) {
 		WT_LOG_ERR("cluster", "cannot build the lease service (%s)", wt_strerror(rc));
+		return rc;
+	}
+	rc = clu_svc_new(&c->svc, c);
+	if (rc < 0) {
+		WT_LOG_ERR("cluster", "cannot build the scheduler API (%s)", wt_strerror(rc));
 		return rc;
 	}
 	rc = tier_daemon_metrics_start(&c->d, c->cfg.metrics_listen, c->cfg.id, on_metrics, NULL);
