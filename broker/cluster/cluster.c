@@ -100,6 +100,12 @@ int clu_init(struct clu_ctx *c, struct wt_daemon_opts *opts)
 	tier_cfg_to_parent(c->cfg.children, (uint32_t)c->cfg.n_children, &c->cfg.lease,
 			   &c->cfg.damper, c->cfg.budget_w, CLU_RACK_TOKEN_W, &pcfg.parent,
 			   &c->pchildren);
+	/* The miner block is leased directly: its agent speaks as an agent, not as a rack. */
+	for (size_t i = 0; i < c->cfg.n_children && c->cfg.site.miners.holder_id != NULL; i++) {
+		if (strcmp(c->cfg.children[i].id, c->cfg.site.miners.holder_id) == 0) {
+			c->pchildren[i].tier = WT_TIER_AGENT;
+		}
+	}
 	snprintf(pcfg.parent.id, sizeof(pcfg.parent.id), "%s", c->cfg.id);
 	pcfg.parent.tier = WT_TIER_CLUSTER;
 	pcfg.parent.pool.has_upstream = false;

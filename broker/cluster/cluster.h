@@ -51,6 +51,7 @@ struct clu_bess_yaml {
 struct clu_site_yaml {
 	int mode; /* enum clu_site_mode */
 	uint32_t gpu_idle_w;
+	uint32_t smooth_ms;
 	struct clu_gen_yaml generator;
 	struct clu_grid_yaml grid;
 	struct clu_miners_yaml miners;

@@ -114,6 +114,9 @@ static const struct wt_cfg_key site_keys[] = {
 	WT_CFG_WATTS("gpu_idle_w", SITE, gpu_idle_w, 0, 10000, 0, 0,
 		     "Draw of a GPU before its job starts (already on the bus); start plans "
 		     "pace the rise from it."),
+	WT_CFG_DURATION_MS("monitor_smooth_ms", SITE, smooth_ms, 0, 5000, 500, 0,
+			   "The envelope monitor averages the measured net load over this long "
+			   "(children report at different times; 0: raw)."),
 	WT_CFG_MAP("generator", SITE, generator, struct gen_y, gen_keys, 0,
 		   "The generator set (mode: generator)."),
 	WT_CFG_MAP("grid", SITE, grid, struct grid_y, grid_keys, 0,
@@ -184,6 +187,7 @@ void clu_cfg_site(const struct clu_cfg *cfg, struct clu_site_cfg *o)
 	o->mode = (enum clu_site_mode)y->mode;
 	o->capacity_w = cfg->budget_w;
 	o->gpu_idle_w = y->gpu_idle_w;
+	o->smooth_ms = y->smooth_ms;
 	if (y->generator.rated_w > 0) {
 		wt_genset_cfg_init(&o->gen, (double)y->generator.rated_w, y->generator.f_nominal_hz,
 				   (enum wt_iso8528_class)y->generator.iso_class);

@@ -175,6 +175,12 @@ static uint64_t expected_s(const struct clu_admit_req *r)
 	return (ms + 999) / 1000;
 }
 
+/* Batches are whole nodes when the GPUs split evenly over them, else single GPUs. */
+static uint32_t quantum(const struct clu_admit_req *r)
+{
+	return r->gpus % r->nodes == 0 ? r->gpus / r->nodes : 1;
+}
+
 static uint32_t ms_until(uint64_t t_ns, uint64_t now_ns)
 {
 	uint64_t ms;
@@ -293,7 +299,7 @@ int clu_sched_admit(struct clu_sched *s, const struct clu_admit_req *req, uint64
 	}
 	dw = (int32_t)req->phases[0].watts_per_gpu - (int32_t)idle;
 	memset(slot, 0, sizeof(*slot));
-	n = clu_site_plan(s->site, now_ns, req->gpus, dw, slot->b, CLU_MAX_BATCHES);
+	n = clu_site_plan(s->site, now_ns, req->gpus, dw, quantum(req), slot->b, CLU_MAX_BATCHES);
 	if (n == -ERANGE) {
 		outcome(resp, CLU_REJECTED, 0, "gpu_step_exceeds_envelope");
 		return 0;
@@ -361,10 +367,10 @@ int clu_sched_phase(struct clu_sched *s, const struct clu_phase_req *req, uint64
 	}
 	dw = (int32_t)j->req.phases[idx].watts_per_gpu - j->to_w;
 	b = wt_malloc(sizeof(j->b));
-	n = clu_site_plan(s->site, now_ns, j->req.gpus, dw, b, CLU_MAX_BATCHES);
+	n = clu_site_plan(s->site, now_ns, j->req.gpus, dw, quantum(&j->req), b, CLU_MAX_BATCHES);
 	if (n < 0) {
 		snprintf(why, whylen, "%s",
-			 n == -ERANGE ? "one GPU's rise is larger than the generator's step"
+			 n == -ERANGE ? "one node's rise is larger than the generator's step"
 				      : "the phase change needs more batches than a plan holds");
 		wt_free(b);
 		return n == -ERANGE ? -EINVAL : -EBUSY;

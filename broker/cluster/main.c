@@ -24,8 +24,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (opts.check_config) {
-		printf("%s: configuration OK (%zu racks, budget %u W)\n", opts.config_path,
-		       c.cfg.n_children, c.cfg.budget_w);
+		static const char *const modes[] = { "none", "generator", "grid" };
+
+		printf("%s: configuration OK (%zu children, budget %u W, site %s%s)\n",
+		       opts.config_path, c.cfg.n_children, c.cfg.budget_w,
+		       modes[c.cfg.site.mode % 3],
+		       c.cfg.site.miners.units > 0 ? " with miners" : "");
 		clu_cfg_free(&c.cfg);
 		return 0;
 	}

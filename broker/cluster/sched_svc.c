@@ -31,6 +31,9 @@
 
 #define SVC_PREFIX "/wattlease.v1.Scheduler/"
 #define NS_PER_MS  1000000u
+/* After a child connects or disconnects, the monitor takes the measured sum as its new base for
+ * this long (the child's own children join it, its first reports arrive). */
+#define SVC_SETTLE_NS (2000u * NS_PER_MS)
 
 enum svc_kind {
 	SVC_PHASE,
@@ -68,7 +71,9 @@ struct clu_svc {
 	struct svc_stream *streams;
 	int miner_idx; /* index of the miner agent among children, or -1 */
 	uint32_t miner_ceiling;
-	bool measured; /* the last observation came from rack reports */
+	bool measured;	    /* the last observation came from rack reports */
+	uint32_t reporting; /* children whose reports made the last observation */
+	uint64_t settle_until_ns;
 	uint64_t calls;
 	uint64_t refusals[REF_COUNT];
 	uint64_t goaheads;
@@ -499,6 +504,8 @@ static void observe(struct clu_svc *v, uint64_t now)
 {
 	struct wt_status st = { 0 };
 	double gpu_w = -1, miners_w = -1;
+	uint64_t before;
+	uint32_t n_conn = 0;
 	bool any = false;
 
 	tier_parent_status(parent(v), now, true, &st);
@@ -513,15 +520,35 @@ static void observe(struct clu_svc *v, uint64_t now)
 		}
 		if (c->connected) {
 			any = true;
+			n_conn++;
 			gpu_w = (gpu_w < 0 ? 0 : gpu_w) + c->measured_w;
 		}
 	}
+	n_conn += miners_w >= 0 ? 1u : 0u;
 	wt_free(st.children);
+	if (n_conn != v->reporting) {
+		/* A child appeared or vanished: its share of the sum is no load step, nor are its
+		 * own children joining it over the next moments. Settle, then judge. */
+		WT_LOG_INFO("sched", "reporting children %u -> %u: monitor settles for %u ms",
+			    v->reporting, n_conn, (unsigned)(SVC_SETTLE_NS / NS_PER_MS));
+		v->reporting = n_conn;
+		v->settle_until_ns = now + SVC_SETTLE_NS;
+	}
+	if (now < v->settle_until_ns) {
+		clu_site_monitor_reset(v->site);
+	}
 	v->measured = any;
 	if (!any) {
 		gpu_w = clu_sched_gpu_w(v->sched, now);
 	}
+	before = clu_site_stats(v->site)->violations;
 	clu_site_observe(v->site, now, gpu_w, miners_w);
+	if (clu_site_stats(v->site)->violations != before) {
+		WT_LOG_WARN("sched",
+			    "generator envelope violated source=%s gpu_w=%.0f miners_w=%.0f (%s)",
+			    any ? "measured" : "plan", gpu_w, v->site->miners_w,
+			    clu_site_stats(v->site)->last_violation);
+	}
 }
 
 /* The miner agent's lease may not exceed what the model lets run (whole 1 kW tokens, rounded
@@ -632,10 +659,10 @@ int clu_svc_new(struct clu_svc **out, struct clu_ctx *c)
 		WT_LOG_INFO(
 			"sched",
 			"site generator rated_w=%.0f step_w=%u window_ms=%llu ramp_w_per_s=%.0f "
-			"miners=%u setpoint_w=%u",
+			"miners=%u setpoint_w=%u smooth_ms=%u",
 			sc.gen.rated_w, clu_site_step_w(v->site),
 			(unsigned long long)(clu_site_window_ns(v->site) / NS_PER_MS),
-			clu_site_ramp(v->site), sc.miners.n_units, sc.setpoint_w);
+			clu_site_ramp(v->site), sc.miners.n_units, sc.setpoint_w, sc.smooth_ms);
 	}
 	if (!c->d.opts->insecure && c->cfg.sched.n_clients == 0) {
 		WT_LOG_WARN("sched", "scheduler_api.clients is empty: every scheduler call will "

@@ -361,8 +361,16 @@ static uint32_t units_for(const struct clu_site *s, uint64_t gross, uint32_t on)
 	return u > on ? on : (uint32_t)u;
 }
 
+/* The rise of @g GPUs net of the miner units shed with it. */
+static double net_of(const struct clu_site *s, uint64_t g, uint64_t dw, uint32_t on)
+{
+	uint32_t unit_w = has_miners(s) ? s->cfg.miners.unit_w : 0;
+
+	return (double)(g * dw) - (double)units_for(s, g * dw, on) * unit_w;
+}
+
 int clu_site_plan(const struct clu_site *s, uint64_t now_ns, uint32_t gpus, int32_t dw_per_gpu,
-		  struct clu_batch *out, uint32_t max)
+		  uint32_t quantum, struct clu_batch *out, uint32_t max)
 {
 	struct cursor *c;
 	uint32_t remaining = gpus, nb = 0;
@@ -375,6 +383,9 @@ int clu_site_plan(const struct clu_site *s, uint64_t now_ns, uint32_t gpus, int3
 	}
 	if (gpus == 0) {
 		return 0;
+	}
+	if (quantum == 0) {
+		quantum = 1;
 	}
 	if (dw_per_gpu <= 0 || !has_gen(s)) {
 		out[0] =
@@ -418,15 +429,15 @@ int clu_site_plan(const struct clu_site *s, uint64_t now_ns, uint32_t gpus, int3
 		if (g > remaining) {
 			g = remaining;
 		}
-		while (g > 0 && (double)(g * dw - (uint64_t)units_for(s, g * dw, c->on) *
-							  (has_miners(s) ? s->cfg.miners.unit_w
-									 : 0)) > avail) {
+		while (g > 0 && net_of(s, g, dw, c->on) > avail) {
 			g--;
 		}
+		if (g < remaining) {
+			g -= g % quantum; /* whole nodes, except for what is left */
+		}
 		if (g == 0) {
-			uint64_t u1 = units_for(s, dw, c->on);
-			double need = (double)dw -
-				      (double)u1 * (has_miners(s) ? s->cfg.miners.unit_w : 0);
+			uint64_t q = quantum < remaining ? quantum : remaining;
+			double need = net_of(s, q, dw, c->on);
 
 			if (need > (double)s->step_w) {
 				rc = -ERANGE;
@@ -689,6 +700,39 @@ static void monitor(struct clu_site *s, uint64_t t, double w)
 	hist_push(s, t, w);
 }
 
+/* The mean of the raw samples in (now - smooth_ms, now], this one included. */
+static double smooth(struct clu_site *s, uint64_t now_ns, double w)
+{
+	uint64_t span = (uint64_t)s->cfg.smooth_ms * 1000000u;
+	double sum = 0;
+	uint32_t n = 0;
+
+	if (span == 0) {
+		return w;
+	}
+	if (s->raw_len == CLU_SITE_RAW) {
+		s->raw_head = (s->raw_head + 1) % CLU_SITE_RAW;
+		s->raw_len--;
+	}
+	s->raw[(s->raw_head + s->raw_len) % CLU_SITE_RAW] = (struct clu_obs){ now_ns, w };
+	s->raw_len++;
+	for (uint32_t i = 0; i < s->raw_len; i++) {
+		const struct clu_obs *o = &s->raw[(s->raw_head + i) % CLU_SITE_RAW];
+
+		if (o->t_ns + span > now_ns) {
+			sum += o->w;
+			n++;
+		}
+	}
+	return n > 0 ? sum / n : w;
+}
+
+void clu_site_monitor_reset(struct clu_site *s)
+{
+	s->h_len = 0;
+	s->raw_len = 0;
+}
+
 double clu_site_miners_model_w(struct clu_site *s, uint64_t now_ns)
 {
 	int64_t w;
@@ -709,7 +753,7 @@ void clu_site_observe(struct clu_site *s, uint64_t now_ns, double gpu_w, double 
 		miners_w = clu_site_miners_model_w(s, now_ns);
 	}
 	s->miners_w = miners_w;
-	load = (gpu_w < 0 ? 0 : gpu_w) + miners_w;
+	load = smooth(s, now_ns, (gpu_w < 0 ? 0 : gpu_w) + miners_w);
 	dt = s->have_obs ? (double)(now_ns - s->obs_ns) / NS_PER_S : 0;
 	if (!has_gen(s)) {
 		s->gen_w = load;

@@ -47,6 +47,7 @@
 #define CLU_SITE_MAX_MCMDS 256u	 /* miner commands scheduled ahead */
 #define CLU_SITE_MAX_DR	   32u	 /* demand-response windows */
 #define CLU_SITE_HISTORY   512u	 /* observed samples kept for the envelope monitor */
+#define CLU_SITE_RAW	   128u	 /* raw samples kept for smoothing */
 #define CLU_SITE_DAY_S	   86400u
 
 enum clu_site_mode {
@@ -80,6 +81,10 @@ struct clu_site_cfg {
 	/* BESS (either mode); power_w == 0: none */
 	struct wt_bess_cfg bess;
 	double bess_initial_soc; /* 0..1 */
+	/* Measured loads arrive from children with different delays (report intervals): the
+	 * monitor and the genset model see the net load averaged over this long, so a shed and a
+	 * rise that were simultaneous are not taken for a dip and a step. 0: raw samples. */
+	uint32_t smooth_ms;
 };
 
 /* A rise planned on the ledger. */
@@ -137,6 +142,8 @@ struct clu_site {
 	double gen_w;	     /* generator net load at the last observation */
 	double miners_w;     /* miners' draw at the last observation */
 	double nadir_win_hz; /* lowest frequency since clu_site_take_nadir() */
+	struct clu_obs raw[CLU_SITE_RAW];
+	uint32_t raw_head, raw_len;
 	struct clu_obs hist[CLU_SITE_HISTORY];
 	uint32_t h_head, h_len;
 	struct clu_site_stats st;
@@ -169,12 +176,14 @@ struct clu_batch {
 };
 
 /* Plan moving @gpus GPUs by @dw_per_gpu W each (> 0: a rise) no earlier than @now_ns, in at most
- * @max batches written to @out. Nothing changes until clu_site_commit(). Returns the number of
+ * @max batches written to @out, each a multiple of @quantum GPUs (a node's GPUs: schedulers
+ * start whole nodes, and a start put off to the next batch would make that step larger) except
+ * the last; @quantum 0 counts as 1. Nothing changes until clu_site_commit(). Returns the number of
  * batches, WT_E2BIG when more than @max (or ledger room) would be needed, -ERANGE when one GPU's
  * rise is larger than the envelope's step (it can never be paced). dw <= 0 gives one batch at
  * now with no lead. */
 int clu_site_plan(const struct clu_site *s, uint64_t now_ns, uint32_t gpus, int32_t dw_per_gpu,
-		  struct clu_batch *out, uint32_t max);
+		  uint32_t quantum, struct clu_batch *out, uint32_t max);
 
 /* Commit a plan made by clu_site_plan() on this very state (no commit in between): puts its
  * rises on the ledger, schedules the miner sheds, and for drops schedules the paced backfill. */
@@ -191,6 +200,10 @@ void clu_site_advance(struct clu_site *s, uint64_t now_ns);
 /* Feed one observation: @gpu_w the GPUs' draw (measured, or planned), @miners_w the miners'
  * draw when measured (< 0: use the model). Runs the BESS, the genset model and the monitor. */
 void clu_site_observe(struct clu_site *s, uint64_t now_ns, double gpu_w, double miners_w);
+
+/* Forget the monitor's history (the next sample is the new base): call when the set of
+ * children that report changed, so that a child appearing is not taken for a load step. */
+void clu_site_monitor_reset(struct clu_site *s);
 
 /* Snapshot helpers. */
 uint32_t clu_site_miners_on(const struct clu_site *s);

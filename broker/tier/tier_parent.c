@@ -47,6 +47,7 @@ struct pchild {
 	char id[WT_HOLDER_ID_MAX + 1];
 	uint32_t floor_w;
 	enum wt_load_class cls;
+	int tier; /* the tier the child must say it is in */
 	struct tier_psess *sess;
 	uint32_t measured_avg_w;
 	uint32_t measured_peak_w;
@@ -221,6 +222,8 @@ int tier_parent_new(struct tier_parent **out, const struct tier_parent_cfg *cfg)
 		snprintf(tp->children[i].id, sizeof(tp->children[i].id), "%s", c->id);
 		tp->children[i].floor_w = c->floor_w;
 		tp->children[i].cls = c->load_class;
+		tp->children[i].tier =
+			c->tier != WT_TIER_UNSPECIFIED ? (int)c->tier : (int)cfg->tier - 1;
 		rc = pool_child_add(tp->pool, i, c->floor_w,
 				    to_pool_class(c->load_class, WT_LOAD_CLASS_BATCH));
 		if (rc < 0) {
@@ -320,11 +323,11 @@ static void on_hello(struct tier_parent *tp, struct tier_psess *s, const struct 
 			   "identity '%s' may not speak for '%s'", s->identity, h->holder_id);
 		return;
 	}
-	if (h->tier != WT_TIER_UNSPECIFIED && (int)h->tier != (int)tp->cfg.tier - 1) {
+	if (h->tier != WT_TIER_UNSPECIFIED && (int)h->tier != tp->children[idx].tier) {
 		tp->stats.refused++;
 		send_error(tp, s, WT_LEASE_ERROR_BAD_REQUEST, 0, true,
 			   "holder '%s' says tier %d, expected %d", h->holder_id, (int)h->tier,
-			   (int)tp->cfg.tier - 1);
+			   tp->children[idx].tier);
 		return;
 	}
 	c = &tp->children[idx];

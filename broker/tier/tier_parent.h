@@ -34,6 +34,9 @@ struct tier_parent_child {
 	char id[WT_HOLDER_ID_MAX + 1];
 	uint32_t floor_w;
 	enum wt_load_class load_class;
+	/* Tier the child must say it is in Hello; WT_TIER_UNSPECIFIED (0): the tier below the
+	 * parent's. The orchestrator sets WT_TIER_AGENT for a miner agent it leases directly. */
+	enum wt_tier tier;
 };
 
 /* Send @msg on the stream behind @link (the caller's session handle). Must not call back. */

@@ -92,7 +92,7 @@ static void test_staircase(void **state)
 	gen_site(&c, 2e6);
 	assert_int_equal(clu_site_new(&s, &c, 0), 0);
 	T = clu_site_window_ns(s);
-	n = clu_site_plan(s, 5 * S, 1000, 500, b, 16);
+	n = clu_site_plan(s, 5 * S, 1000, 500, 1, b, 16);
 	assert_int_equal(n, 3);
 	assert_int_equal(b[0].gpus, 400);
 	assert_int_equal(b[1].gpus, 400);
@@ -101,14 +101,43 @@ static void test_staircase(void **state)
 	assert_true(b[1].t_ns == 5 * S + T);
 	assert_true(b[2].t_ns == 5 * S + 2 * T);
 	/* Nothing changes until commit; after it the next plan queues behind. */
-	assert_int_equal(clu_site_plan(s, 5 * S, 1000, 500, b, 16), 3);
+	assert_int_equal(clu_site_plan(s, 5 * S, 1000, 500, 1, b, 16), 3);
 	clu_site_commit(s, 5 * S, 500, b, 3);
 	assert_int_equal(clu_site_gpu_plan_w(s), 500000);
-	n = clu_site_plan(s, 5 * S, 100, 500, b, 16);
+	n = clu_site_plan(s, 5 * S, 100, 500, 1, b, 16);
 	assert_int_equal(n, 1);
 	assert_true(b[0].t_ns == 5 * S + 2 * T); /* 200 kW of the window is still free there */
 	/* Too few batches allowed: refused, nothing committed. */
-	assert_int_equal(clu_site_plan(s, 5 * S, 1000, 500, b, 1), WT_E2BIG);
+	assert_int_equal(clu_site_plan(s, 5 * S, 1000, 500, 1, b, 1), WT_E2BIG);
+	clu_site_free(s);
+}
+
+/* Batches are whole nodes: 333 GPUs of 600 W would fit a 200 kW step, 41 nodes of 8 do. */
+static void test_whole_nodes(void **state)
+{
+	struct clu_site_cfg c;
+	struct clu_site *s;
+	struct clu_batch b[16];
+	uint32_t total = 0;
+	int n;
+
+	(void)state;
+	gen_site(&c, 2e6);
+	assert_int_equal(clu_site_new(&s, &c, 0), 0);
+	n = clu_site_plan(s, 0, 1000, 600, 8, b, 16);
+	assert_int_equal(n, 4);
+	for (int i = 0; i < n; i++) {
+		assert_true(i == n - 1 || b[i].gpus == 328);
+		total += b[i].gpus;
+	}
+	assert_int_equal(total, 1000);
+	assert_int_equal(b[n - 1].gpus, 1000 - 3 * 328);
+	/* A node's rise above the step can never be paced, even if one GPU's could. */
+	gen_site(&c, 20000); /* s = 2 kW */
+	clu_site_free(s);
+	assert_int_equal(clu_site_new(&s, &c, 0), 0);
+	assert_int_equal(clu_site_plan(s, 0, 16, 400, 8, b, 16), -ERANGE);
+	assert_int_equal(clu_site_plan(s, 0, 16, 400, 1, b, 16), 4);
 	clu_site_free(s);
 }
 
@@ -125,7 +154,7 @@ static void test_ramp_bound(void **state)
 	gen_site(&c, 2e6);
 	c.gen.ramp_w_per_s = 10000; /* 10 kW/s: after the first 200 kW, 300 kW take 30 s */
 	assert_int_equal(clu_site_new(&s, &c, 0), 0);
-	n = clu_site_plan(s, 0, 1000, 500, b, 64);
+	n = clu_site_plan(s, 0, 1000, 500, 1, b, 64);
 	assert_true(n > 2);
 	assert_int_equal(b[0].gpus, 400);
 	last_s = (double)b[n - 1].t_ns / S;
@@ -154,7 +183,7 @@ static void test_miners_pairing(void **state)
 	gen_site(&c, 2e6);
 	add_miners(&c, 25);
 	assert_int_equal(clu_site_new(&s, &c, 0), 0);
-	n = clu_site_plan(s, 1 * S, 512, 150, b, 8);
+	n = clu_site_plan(s, 1 * S, 512, 150, 1, b, 8);
 	assert_int_equal(n, 1);
 	assert_int_equal(b[0].gpus, 512);
 	assert_int_equal(b[0].shed, 24);
@@ -165,7 +194,7 @@ static void test_miners_pairing(void **state)
 	assert_true(clu_site_miners_model_w(s, 1 * S + 199 * MS) == 25 * 3200.0);
 	assert_true(clu_site_miners_model_w(s, 1 * S + 200 * MS) == 1 * 3200.0);
 	/* The remaining rise has one unit left to swap: 204.8 kW - 3.2 kW > 200 kW: two batches. */
-	n = clu_site_plan(s, 2 * S, 512, 400, b, 8);
+	n = clu_site_plan(s, 2 * S, 512, 400, 1, b, 8);
 	assert_int_equal(n, 2);
 	assert_int_equal(b[0].gpus, 508);
 	assert_int_equal(b[0].shed, 1);
@@ -183,8 +212,8 @@ static void test_gpu_too_big(void **state)
 	(void)state;
 	gen_site(&c, 10000); /* 10 % = 1 kW */
 	assert_int_equal(clu_site_new(&s, &c, 0), 0);
-	assert_int_equal(clu_site_plan(s, 0, 1, 1500, b, 4), -ERANGE);
-	assert_int_equal(clu_site_plan(s, 0, 1, 900, b, 4), 1);
+	assert_int_equal(clu_site_plan(s, 0, 1, 1500, 1, b, 4), -ERANGE);
+	assert_int_equal(clu_site_plan(s, 0, 1, 900, 1, b, 4), 1);
 	clu_site_free(s);
 }
 
@@ -243,7 +272,7 @@ static void test_backfill(void **state)
 	c.miners_initial_on = 0;
 	c.setpoint_w = 600000;
 	assert_int_equal(clu_site_new(&s, &c, 0), 0);
-	n = clu_site_plan(s, 0, 1200, 500, b, 8); /* 600 kW: 3 steps, no miners to swap */
+	n = clu_site_plan(s, 0, 1200, 500, 1, b, 8); /* 600 kW: 3 steps, no miners to swap */
 	assert_int_equal(n, 3);
 	clu_site_commit(s, 0, 500, b, (uint32_t)n);
 	clu_site_drop(s, 100 * S, 160000); /* room 160 kW below the set-point: 50 units */
@@ -301,7 +330,7 @@ static void test_grid(void **state)
 	{
 		struct clu_batch b[2];
 
-		assert_int_equal(clu_site_plan(s, 0, 1000, 600, b, 2), 1);
+		assert_int_equal(clu_site_plan(s, 0, 1000, 600, 1, b, 2), 1);
 	}
 	c.dr[0].start_s = c.dr[0].end_s;
 	assert_int_equal(clu_site_cfg_validate(&c, err, sizeof(err)), WT_ECONFIG);
@@ -314,6 +343,7 @@ int main(void)
 		cmocka_unit_test_setup(test_envelope, setup),
 		cmocka_unit_test_setup(test_envelope_nadir_bound, setup),
 		cmocka_unit_test_setup(test_staircase, setup),
+		cmocka_unit_test_setup(test_whole_nodes, setup),
 		cmocka_unit_test_setup(test_ramp_bound, setup),
 		cmocka_unit_test_setup(test_miners_pairing, setup),
 		cmocka_unit_test_setup(test_gpu_too_big, setup),
