@@ -541,6 +541,8 @@ static void observe(struct clu_svc *v, uint64_t now)
 	if (!any) {
 		gpu_w = clu_sched_gpu_w(v->sched, now);
 	}
+	/* The counterweight acts on what it sees before the monitor judges it. */
+	clu_site_follow(v->site, now, (int64_t)(unix_ns() / 1000000000u), gpu_w);
 	before = clu_site_stats(v->site)->violations;
 	clu_site_observe(v->site, now, gpu_w, miners_w);
 	if (clu_site_stats(v->site)->violations != before) {

@@ -15,6 +15,8 @@
 #define OBS_MAX_DT_S 0.05
 /* A measured rise may exceed the step by this much before it counts (meters are not exact). */
 #define MONITOR_SLACK_W 1.0
+/* Room below the set-point must last this long before clu_site_follow() restores miners. */
+#define FOLLOW_HOLD_NS (2000ull * 1000000ull)
 
 static bool has_gen(const struct clu_site *s)
 {
@@ -510,22 +512,37 @@ static void ledger_push(struct clu_site *s, uint64_t t, double net)
 }
 
 /* Restore miners towards the set-point through the ledger (restores are rises too). */
+static void restore_to(struct clu_site *s, uint64_t now_ns, uint32_t want);
+
 static void backfill(struct clu_site *s, uint64_t now_ns)
 {
-	uint64_t rest_ns = (uint64_t)s->cfg.miners.restore_latency_ms * 1000000u;
 	int64_t room;
-	uint32_t want, unit_w = s->cfg.miners.unit_w;
-	struct cursor *c;
 
-	if (!has_miners(s)) {
+	if (!has_miners(s) || !has_gen(s)) {
 		return;
 	}
-	room = (int64_t)(s->cfg.mode == CLU_SITE_GENERATOR ? s->cfg.setpoint_w : 0) - s->gpu_plan_w;
-	want = room <= 0 ? 0 : (uint32_t)(room / unit_w);
+	room = (int64_t)s->cfg.setpoint_w - s->gpu_plan_w;
+	restore_to(s, now_ns, room <= 0 ? 0 : (uint32_t)(room / s->cfg.miners.unit_w));
+}
+
+/* Restore units up to @want running, each restore a rise paced through the ledger. */
+static void restore_to(struct clu_site *s, uint64_t now_ns, uint32_t want)
+{
+	uint64_t rest_ns = (uint64_t)s->cfg.miners.restore_latency_ms * 1000000u;
+	uint32_t unit_w = s->cfg.miners.unit_w;
+	struct cursor *c;
+
 	if (want > s->cfg.miners.n_units) {
 		want = s->cfg.miners.n_units;
 	}
-	if (want <= s->miners_plan || !has_gen(s)) {
+	if (want <= s->miners_plan) {
+		return;
+	}
+	if (!has_gen(s)) {
+		/* No envelope to pace against (grid): restore at once. */
+		mcmd_add(s, now_ns, (int32_t)(want - s->miners_plan));
+		s->st.miner_restores += want - s->miners_plan;
+		s->miners_plan = want;
 		return;
 	}
 	c = wt_malloc(sizeof(*c));
@@ -577,6 +594,64 @@ void clu_site_commit(struct clu_site *s, uint64_t now_ns, int32_t dw_per_gpu,
 	}
 	if (dw_per_gpu < 0) {
 		backfill(s, now_ns);
+	}
+}
+
+static double window_min(const struct clu_site *s, uint64_t t, double fallback);
+
+void clu_site_follow(struct clu_site *s, uint64_t now_ns, int64_t unix_s, double gpu_w)
+{
+	uint32_t unit_w, u;
+	double limit, load, excess;
+
+	if (!has_miners(s) || gpu_w < 0) {
+		return;
+	}
+	unit_w = s->cfg.miners.unit_w;
+	load = gpu_w + (double)s->miners_plan * unit_w;
+	if (has_gen(s)) {
+		/* What the set may carry now without a step beyond s over the window's base. */
+		limit = (s->h_len > 0 ? window_min(s, now_ns, s->gen_w) : s->gen_w) + s->step_w;
+	} else if (s->cfg.mode == CLU_SITE_GRID) {
+		limit = clu_site_capacity_at(s, unix_s);
+	} else {
+		return;
+	}
+	excess = load - limit;
+	if (excess > 0 && now_ns >= s->react_until_ns && s->miners_plan > 0) {
+		/* Shed now what the GPUs took beyond the envelope (they land after the shed
+		 * latency; the BESS carries the gap), then wait for them before judging again. */
+		u = (uint32_t)ceil(excess / unit_w);
+		if (u > s->miners_plan) {
+			u = s->miners_plan;
+		}
+		mcmd_add(s, now_ns, -(int32_t)u);
+		s->miners_plan -= u;
+		s->st.miner_sheds += u;
+		s->st.reactive_sheds += u;
+		s->react_until_ns =
+			now_ns + (uint64_t)s->cfg.miners.shed_latency_ms * 1000000u + 1000000u;
+		s->room_since_ns = 0;
+		return;
+	}
+	/* Backfill: only while no paced change is under way (its sheds are already counted),
+	 * and only after the room has lasted FOLLOW_HOLD_NS (no chasing every dip). */
+	{
+		double target = has_gen(s) ? (double)s->cfg.setpoint_w : limit;
+		double room = target - gpu_w;
+		uint32_t want = room <= 0 ? 0 : (uint32_t)(room / unit_w);
+
+		if (want <= s->miners_plan || now_ns < s->last_rise_ns || s->n_mcmd > 0) {
+			s->room_since_ns = 0;
+			return;
+		}
+		if (s->room_since_ns == 0) {
+			s->room_since_ns = now_ns;
+		}
+		if (now_ns - s->room_since_ns >= FOLLOW_HOLD_NS) {
+			restore_to(s, now_ns, want);
+			s->room_since_ns = 0;
+		}
 	}
 }
 

@@ -110,6 +110,7 @@ struct clu_site_stats {
 	uint64_t violations;	 /* envelope violations observed */
 	uint64_t miner_sheds;	 /* units commanded off */
 	uint64_t miner_restores; /* units commanded on */
+	uint64_t reactive_sheds; /* of miner_sheds: units shed for unplanned rises */
 	double worst_step_w;	 /* largest rise seen inside one window */
 	double nadir_hz;	 /* lowest modelled frequency since start */
 	char last_violation[160];
@@ -132,6 +133,8 @@ struct clu_site {
 	int64_t gpu_plan_w;   /* GPU draw once every planned batch has landed */
 	uint32_t miners_plan; /* units on once every scheduled command has run */
 	struct wt_miners_state ms;
+	uint64_t react_until_ns; /* a reactive shed is landing until then */
+	uint64_t room_since_ns;	 /* room below the set-point since then (0: none) */
 	struct clu_mcmd mcmd[CLU_SITE_MAX_MCMDS];
 	uint32_t n_mcmd;
 	/* observation */
@@ -189,6 +192,14 @@ int clu_site_plan(const struct clu_site *s, uint64_t now_ns, uint32_t gpus, int3
  * rises on the ledger, schedules the miner sheds, and for drops schedules the paced backfill. */
 void clu_site_commit(struct clu_site *s, uint64_t now_ns, int32_t dw_per_gpu,
 		     const struct clu_batch *b, uint32_t n);
+
+/* The miners follow the measured GPU draw @gpu_w (the counterweight for load nobody scheduled,
+ * e.g. inference bursts leased straight through the racks): when GPUs plus running miners would
+ * rise beyond a step over the window's base (generator) or beyond the capacity at @unix_s (grid:
+ * import limit, demand-response target), units are shed at once, at most once per shed latency;
+ * when the GPUs leave room below the set-point (generator) or the capacity (grid) for 2 s and no
+ * paced change is under way, units are restored, paced like any rise. */
+void clu_site_follow(struct clu_site *s, uint64_t now_ns, int64_t unix_s, double gpu_w);
 
 /* GPUs leave the bus without pacing (a release, or a phase drop not planned): @w watts go away
  * now; the miners are backfilled through the ledger. */

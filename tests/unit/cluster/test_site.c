@@ -283,6 +283,69 @@ static void test_backfill(void **state)
 	clu_site_free(s);
 }
 
+/* Unscheduled rises (measured, not paced): the miners are shed at once for what exceeds a step
+ * over the window's base, once per shed latency; room below the set-point that lasts 2 s is
+ * backfilled, paced. */
+static void test_follow_generator(void **state)
+{
+	struct clu_site_cfg c;
+	struct clu_site *s;
+
+	(void)state;
+	gen_site(&c, 2e6);
+	add_miners(&c, 100); /* 320 kW running */
+	c.setpoint_w = 900000;
+	assert_int_equal(clu_site_new(&s, &c, 0), 0);
+	clu_site_observe(s, 0, 500000, -1); /* 820 kW net */
+	clu_site_follow(s, 0, 0, 500000);
+	assert_int_equal(clu_site_stats(s)->miner_sheds, 0);
+	/* GPUs jump 260 kW: 60 kW beyond the 200 kW step: 19 units (60.8 kW) go. */
+	clu_site_follow(s, 10 * MS, 0, 760000);
+	clu_site_observe(s, 10 * MS, 760000, -1);
+	assert_int_equal(clu_site_stats(s)->reactive_sheds, 19);
+	clu_site_follow(s, 20 * MS, 0, 760000); /* landing: not again */
+	assert_int_equal(clu_site_stats(s)->reactive_sheds, 19);
+	clu_site_advance(s, 210 * MS);
+	assert_true(clu_site_miners_model_w(s, 210 * MS) == 81 * 3200.0);
+	/* The GPUs fall back: room below the 900 kW set-point, backfilled after 2 s. */
+	for (uint64_t t = 300; t <= 2400; t += 100) {
+		clu_site_follow(s, t * MS, 0, 500000);
+		clu_site_observe(s, t * MS, 500000, -1);
+	}
+	assert_true(clu_site_stats(s)->miner_restores > 0);
+	assert_true(s->miners_plan == 100);
+	clu_site_free(s);
+}
+
+/* Grid: at a demand-response window's start the miners are shed to the target at once. */
+static void test_follow_grid(void **state)
+{
+	struct clu_site_cfg c;
+	struct clu_site *s;
+	int64_t day = 20000 * 86400ll;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.mode = CLU_SITE_GRID;
+	c.capacity_w = 1000000;
+	c.import_limit_w = 800000;
+	c.dr[0] = (struct clu_dr_window){ 17 * 3600, 20 * 3600, 500000 };
+	c.n_dr = 1;
+	add_miners(&c, 100);
+	assert_int_equal(clu_site_new(&s, &c, 0), 0);
+	clu_site_follow(s, 0, day + 16 * 3600, 400000); /* 400 + 320 kW < 800 kW */
+	assert_int_equal(clu_site_stats(s)->miner_sheds, 0);
+	clu_site_follow(s, 1 * S, day + 17 * 3600, 400000); /* target 500 kW: 220 kW must go */
+	assert_int_equal(clu_site_stats(s)->miner_sheds, 69);
+	assert_int_equal(s->miners_plan, 31);
+	/* After the window: back up to the import limit once the room lasted 2 s. */
+	clu_site_advance(s, 10 * S);
+	clu_site_follow(s, 10 * S, day + 20 * 3600, 400000);
+	clu_site_follow(s, 13 * S, day + 20 * 3600 + 3, 400000);
+	assert_int_equal(s->miners_plan, 100);
+	clu_site_free(s);
+}
+
 /* Steady state after a load change follows droop: df = -R dP / S. */
 static void test_droop(void **state)
 {
@@ -350,6 +413,8 @@ int main(void)
 		cmocka_unit_test_setup(test_monitor, setup),
 		cmocka_unit_test_setup(test_bess_covers, setup),
 		cmocka_unit_test_setup(test_backfill, setup),
+		cmocka_unit_test_setup(test_follow_generator, setup),
+		cmocka_unit_test_setup(test_follow_grid, setup),
 		cmocka_unit_test_setup(test_droop, setup),
 		cmocka_unit_test_setup(test_grid, setup),
 	};
