@@ -7,7 +7,12 @@
 // usage: node --test status_mtls.test.js        (environment WT_BIN_DIR and WT_SOURCE_DIR)
 //    or: node status_mtls.test.js --bin DIR --source DIR
 //
-// The test makes a temporary PKI with tools/gen-certs (site, rack-a, ctl-node and a second CA),
+// The same daemon serves the scheduler API (wattlease.v1.Scheduler), which the second half drives
+// with the scheduler's certificate (slurm-ctld, listed in scheduler_api.clients): GetSite, AdmitJob,
+// the RequestPhase go-ahead stream, WatchSite and ReleaseJob; a valid certificate without the
+// scheduler role (ctl-node) is refused with PERMISSION_DENIED and the server logs why.
+//
+// The test makes a temporary PKI with tools/gen-certs (site, rack-a, ctl-node, slurm-ctld and a second CA),
 // starts wattlease-cluster from the build tree on 127.0.0.1 port 0 (--ready-fd tells the port),
 // calls Status with the ctl-node certificate, then checks that a plaintext client, a client
 // without a certificate and a client whose certificate comes from another CA are refused, and
@@ -46,6 +51,7 @@ let daemonLog = ''; // its stderr, printed when something fails
 let exitPromise;  // resolves to {code, signal} when the daemon exits
 let port;
 let LeaseClient;  // service client constructor from proto-loader
+let SchedClient;  // the same for wattlease.v1.Scheduler
 let pki;          // PEM buffers
 
 // Kill the daemon and leave if anything hangs: never let ctest's timeout be the first to notice.
@@ -120,7 +126,7 @@ before(async () => {
 	const otherDir = path.join(tmp, 'other-ca');
 	const gen = (dir, ids) => execFileSync(genCerts, ['--out', dir, '--days', '2', ...ids],
 		{ stdio: ['ignore', 'ignore', 'pipe'], timeout: 20000 });
-	gen(pkiDir, ['site', 'rack-a', 'ctl-node']);
+	gen(pkiDir, ['site', 'rack-a', 'ctl-node', 'slurm-ctld']);
 	gen(otherDir, ['ctl-node']); // same identity, another CA
 	const rd = (f) => fs.readFileSync(f);
 	pki = {
@@ -129,6 +135,8 @@ before(async () => {
 		ctlKey: rd(path.join(pkiDir, 'ctl-node.key')),
 		otherCert: rd(path.join(otherDir, 'ctl-node.pem')),
 		otherKey: rd(path.join(otherDir, 'ctl-node.key')),
+		schedCert: rd(path.join(pkiDir, 'slurm-ctld.pem')),
+		schedKey: rd(path.join(pkiDir, 'slurm-ctld.key')),
 	};
 
 	const cfg = path.join(tmp, 'cluster.yaml');
@@ -146,6 +154,13 @@ before(async () => {
 		`  key_file: ${path.join(pkiDir, 'site.key')}`,
 		'children:',
 		'  - {id: rack-a, floor_w: 6kW, class: critical}',
+		'site:',
+		'  mode: generator',
+		'  gpu_idle_w: 100',
+		'  generator: {rated_w: 100kW, max_step_pct: 10, step_recovery_s: 1, governor_tau_s: 0.5}',
+		'scheduler_api:',
+		'  clients: [slurm-ctld]',
+		'  watch_min_ms: 20',
 		'',
 	].join('\n'));
 
@@ -157,6 +172,11 @@ before(async () => {
 		defaults: true,   // proto3: zero values (quarantine false) are present, not absent
 	});
 	LeaseClient = grpc.loadPackageDefinition(def).wattlease.v1.Lease;
+	const sdef = protoLoader.loadSync('wattlease/v1/scheduler.proto', {
+		includeDirs: [path.join(srcDir, 'proto')],
+		keepCase: true, enums: String, longs: String, defaults: true,
+	});
+	SchedClient = grpc.loadPackageDefinition(sdef).wattlease.v1.Scheduler;
 
 	daemon = spawn(path.join(binDir, 'wattlease-cluster'), ['-c', cfg, '--ready-fd', '3'],
 		{
@@ -263,6 +283,120 @@ test('a valid client still works after the refusals', async () => {
 	const { err, res } = await status(validCreds(), false);
 	assert.equal(err, null, dump(`Status failed: ${err && err.message}`));
 	assert.equal(res.id, 'site');
+});
+
+// ---- the scheduler API ------------------------------------------------------------------------
+
+function sched(creds) {
+	return new SchedClient(`127.0.0.1:${port}`, creds || schedCreds(), CHANNEL_OPTS);
+}
+
+function schedCreds() {
+	return grpc.credentials.createSsl(pki.ca, pki.schedKey, pki.schedCert);
+}
+
+// A unary scheduler call on a fresh client; resolves {err, res} and closes the client.
+function call(method, req, creds) {
+	const c = sched(creds);
+	return new Promise((resolve) => {
+		c[method](req, { deadline: deadline() }, (err, res) => {
+			c.close();
+			resolve({ err, res });
+		});
+	});
+}
+
+// A server stream until it ends, or until @max messages; resolves {err, msgs}.
+function stream(method, req, creds, max) {
+	const c = sched(creds);
+	return new Promise((resolve) => {
+		const msgs = [];
+		const s = c[method](req, { deadline: deadline() });
+		let done = false;
+		const finish = (err) => {
+			if (!done) {
+				done = true;
+				c.close();
+				resolve({ err, msgs });
+			}
+		};
+		s.on('data', (m) => {
+			msgs.push(m);
+			if (max && msgs.length >= max) {
+				s.cancel();
+				finish(null);
+			}
+		});
+		s.on('error', (e) => finish(e));
+		s.on('end', () => finish(null));
+	});
+}
+
+const JOB = {
+	job_id: 'node-job-1', load_class: 'LOAD_CLASS_TRAINING', nodes: 2, gpus: 16,
+	phases: [{ name: 'preload', watts_per_gpu: 250 }, { name: 'compute', watts_per_gpu: 650 }],
+};
+
+test('Scheduler: GetSite with the scheduler certificate shows the generator', async () => {
+	const { err, res } = await call('GetSite', { include_jobs: true });
+	assert.equal(err, null, dump(`GetSite failed: ${err && err.message}`));
+	assert.equal(res.generator.rated_w, 100000);
+	assert.equal(res.generator.step_limit_w, 10000);
+	assert.ok(res.generator.step_window_ms >= 1000);
+	assert.equal(res.capacity_w, BUDGET_W);
+	assert.deepEqual(res.jobs, []);
+});
+
+test('Scheduler: AdmitJob, the RequestPhase go-ahead stream, ReleaseJob', async () => {
+	const a = await call('AdmitJob', JOB);
+	assert.equal(a.err, null, dump(`AdmitJob failed: ${a.err && a.err.message}`));
+	assert.equal(a.res.outcome, 'OUTCOME_ADMITTED');
+	assert.equal(a.res.plan.batches.reduce((n, b) => n + b.gpus, 0), 16);
+	assert.equal(a.res.plan.reserved_w, 20000); // 16 x 650 W = 10.4 kW -> two 10 kW tokens
+	const wait = Math.max(...a.res.plan.batches.map((b) => b.not_before_ms));
+	await new Promise((ok) => setTimeout(ok, wait + 50));
+	const p = await stream('RequestPhase', { job_id: 'node-job-1', phase: 'compute' });
+	assert.equal(p.err, null, dump(`RequestPhase failed: ${p.err && p.err.message}`));
+	assert.ok(p.msgs.length >= 1);
+	assert.equal(p.msgs.reduce((n, g) => n + g.gpus, 0), 16);
+	assert.ok(p.msgs.every((g) => g.gpus % 8 === 0), 'whole nodes');
+	assert.equal(p.msgs[p.msgs.length - 1].done, true);
+	const r = await call('ReleaseJob', { job_id: 'node-job-1' });
+	assert.equal(r.err, null, dump(`ReleaseJob failed: ${r.err && r.err.message}`));
+	assert.equal(r.res.released_w, 20000);
+});
+
+test('Scheduler: WatchSite streams snapshots', async () => {
+	const w = await stream('WatchSite', { interval_ms: 20 }, undefined, 3);
+	assert.equal(w.err, null, dump(`WatchSite failed: ${w.err && w.err.message}`));
+	assert.equal(w.msgs.length, 3);
+	assert.ok(Number(w.msgs[2].mono_ms) > Number(w.msgs[0].mono_ms));
+});
+
+test('Scheduler: out-of-range and unknown are INVALID_ARGUMENT and NOT_FOUND', async () => {
+	const a = await call('AdmitJob', { ...JOB, job_id: 'bad', gpus: 0 });
+	assert.equal(a.err && a.err.code, grpc.status.INVALID_ARGUMENT, `got ${a.err && a.err.code}`);
+	assert.match(a.err.details, /gpus/);
+	const r = await call('ReleaseJob', { job_id: 'never-admitted' });
+	assert.equal(r.err && r.err.code, grpc.status.NOT_FOUND, `got ${r.err && r.err.code}`);
+});
+
+test('Scheduler: a valid certificate without the scheduler role is refused', async () => {
+	const from = daemonLog.length;
+	const a = await call('AdmitJob', JOB, validCreds());
+	assert.equal(a.err && a.err.code, grpc.status.PERMISSION_DENIED, `got ${a.err && a.err.code}`);
+	const p = await stream('RequestPhase', { job_id: 'x', phase: 'compute' }, validCreds());
+	assert.equal(p.err && p.err.code, grpc.status.PERMISSION_DENIED, `got ${p.err && p.err.code}`);
+	assert.ok(await serverLogged(from, /identity=ctl-node reason=no_scheduler_role/),
+		dump('server did not log the refusal'));
+	const g = await call('GetSite', {});
+	assert.equal(g.err, null, 'the scheduler still works');
+	assert.deepEqual(g.res.jobs, []);
+});
+
+test('Scheduler: plaintext is refused', async () => {
+	const { err } = await call('GetSite', {}, grpc.credentials.createInsecure());
+	assert.equal(err && err.code, grpc.status.UNAVAILABLE, `got ${err && err.code}`);
 });
 
 test('SIGTERM stops wattlease-cluster with exit status 0', async () => {
