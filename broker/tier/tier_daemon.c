@@ -160,6 +160,9 @@ static int serve_metrics(void *arg, const struct wt_http_request *req,
 			 1);
 	wt_metrics_gauge(&d->metrics, "wattlease_uptime_seconds", "Time since the daemon started.",
 			 NULL, (double)((now - d->start_ns) / 1000000ull) / 1e3);
+	wt_metrics_counter(&d->metrics, "wattlease_tls_handshake_failures_total",
+			   "TLS handshakes that failed, as server or client (refused clients).",
+			   NULL, wt_rpc_tls_handshake_failures());
 	if (d->on_metrics != NULL) {
 		d->on_metrics(d->arg, &d->metrics, now);
 	}

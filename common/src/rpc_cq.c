@@ -13,9 +13,12 @@
 #include "rpc_internal.h"
 
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <grpc/byte_buffer_reader.h>
+#include <grpc/support/log.h>
 #include <grpc/support/time.h>
 
 #include "wt/err.h"
@@ -257,6 +260,28 @@ static void on_handoff(void *arg, void *tag, bool ok)
 	dispatch(rt, tag, ok);
 }
 
+/* gRPC reports a failed TLS handshake only in its log ("Handshake failed ..."), from its own
+ * threads: count those lines (atomically) and write every line to stderr as gRPC would. */
+static atomic_uint_fast64_t tls_failures;
+static atomic_flag log_hook_set = ATOMIC_FLAG_INIT;
+
+static void grpc_log_hook(gpr_log_func_args *args)
+{
+	if (args->message != NULL && strstr(args->message, "Handshake failed") != NULL) {
+		atomic_fetch_add(&tls_failures, 1);
+	}
+	/* gRPC's own default logger is not exported to C: write the line the same way (one
+	 * fprintf, which stdio locks, from whichever gRPC thread logs). */
+	fprintf(stderr, "%s grpc %s:%d] %s\n", gpr_log_severity_string(args->severity),
+		args->file != NULL ? args->file : "?", args->line,
+		args->message != NULL ? args->message : "");
+}
+
+uint64_t wt_rpc_tls_handshake_failures(void)
+{
+	return atomic_load(&tls_failures);
+}
+
 int wt_rpc_new(struct wt_rpc **out, uv_loop_t *loop, const struct wt_rpc_opts *opts)
 {
 	struct wt_rpc *rt = wt_calloc(1, sizeof(*rt));
@@ -265,6 +290,9 @@ int wt_rpc_new(struct wt_rpc **out, uv_loop_t *loop, const struct wt_rpc_opts *o
 	rt->loop = loop;
 	wt__rpc_list_init(&rt->servers);
 	wt__rpc_list_init(&rt->channels);
+	if (!atomic_flag_test_and_set(&log_hook_set)) {
+		gpr_set_log_function(grpc_log_hook);
+	}
 	grpc_init();
 	rt->cq = grpc_completion_queue_create_for_next(NULL);
 	wt__handoff_init(&rt->ho, loop,

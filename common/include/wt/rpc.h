@@ -101,6 +101,11 @@ struct wt_rpc_stats {
 
 void wt_rpc_get_stats(const struct wt_rpc *rt, struct wt_rpc_stats *out);
 
+/* TLS handshakes that failed in this process since it started, as server (a plaintext,
+ * certificate-less or foreign-CA client) or as client: gRPC reports them only in its log, at
+ * ERROR, so this counts those log lines (GRPC_VERBOSITY=NONE hides them). Thread-safe. */
+uint64_t wt_rpc_tls_handshake_failures(void);
+
 /* ---- Server ---------------------------------------------------------------------------- */
 
 struct wt_rpc_server_cfg {

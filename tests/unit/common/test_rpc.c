@@ -654,6 +654,7 @@ static void test_mtls_refusals(void **state)
 	struct fixture *f = begin();
 	char b[3][320], nb[3][320];
 	struct wt_rpc_tls tls = { 0 }, nocert = { 0 };
+	uint64_t failures = wt_rpc_tls_handshake_failures();
 
 	mtls_server(f);
 	/* Plaintext client. */
@@ -674,6 +675,8 @@ static void test_mtls_refusals(void **state)
 	unary_once(f, &nocert);
 	assert_int_equal(f->unary_code, WT_RPC_UNAVAILABLE);
 	assert_int_equal(f->unary_calls, 0);
+	/* Every refusal was counted (server side; the clients may add their own). */
+	assert_true(wt_rpc_tls_handshake_failures() >= failures + 4);
 	/* Missing files are refused when the channel is made. */
 	nocert.cert_file = "/nonexistent/cert.pem";
 	{
