@@ -29,7 +29,9 @@ struct clu_job {
 
 struct clu_sched {
 	struct clu_site *site;
-	struct clu_job *jobs;
+	/* Slots; a job is allocated the first time its slot is used and kept for reuse (a
+	 * RequestPhase stream may still hold it), so memory follows the peak of live jobs. */
+	struct clu_job **jobs;
 	uint32_t max_jobs;
 	uint32_t n_live;
 	uint64_t reserved_w;
@@ -51,6 +53,9 @@ void clu_sched_free(struct clu_sched *s)
 	if (s == NULL) {
 		return;
 	}
+	for (uint32_t i = 0; i < s->max_jobs; i++) {
+		wt_free(s->jobs[i]);
+	}
 	wt_free(s->jobs);
 	wt_free(s);
 }
@@ -58,8 +63,9 @@ void clu_sched_free(struct clu_sched *s)
 static struct clu_job *find(const struct clu_sched *s, const char *id)
 {
 	for (uint32_t i = 0; i < s->max_jobs; i++) {
-		if (s->jobs[i].live && strcmp(s->jobs[i].req.job_id, id) == 0) {
-			return &s->jobs[i];
+		if (s->jobs[i] != NULL && s->jobs[i]->live &&
+		    strcmp(s->jobs[i]->req.job_id, id) == 0) {
+			return s->jobs[i];
 		}
 	}
 	return NULL;
@@ -213,8 +219,8 @@ static uint32_t retry_after(const struct clu_sched *s, uint64_t now_ns)
 	uint64_t best = UINT64_MAX;
 
 	for (uint32_t i = 0; i < s->max_jobs; i++) {
-		const struct clu_job *j = &s->jobs[i];
-		uint64_t dur = j->live ? expected_s(&j->req) : 0;
+		const struct clu_job *j = s->jobs[i];
+		uint64_t dur = j != NULL && j->live ? expected_s(&j->req) : 0;
 
 		if (dur > 0) {
 			uint64_t end = j->admitted_ns + dur * 1000000000u;
@@ -282,8 +288,11 @@ int clu_sched_admit(struct clu_sched *s, const struct clu_admit_req *req, uint64
 		return 0;
 	}
 	for (uint32_t i = 0; i < s->max_jobs && slot == NULL; i++) {
-		if (!s->jobs[i].live) {
-			slot = &s->jobs[i];
+		if (s->jobs[i] == NULL || !s->jobs[i]->live) {
+			if (s->jobs[i] == NULL) {
+				s->jobs[i] = wt_calloc(1, sizeof(*s->jobs[i]));
+			}
+			slot = s->jobs[i];
 		}
 	}
 	if (slot == NULL) {
@@ -416,6 +425,11 @@ int clu_sched_next_goahead(struct clu_job *j, uint64_t now_ns, struct clu_goahea
 	return 1;
 }
 
+bool clu_sched_job_is(const struct clu_job *j, const char *job_id)
+{
+	return j->live && strcmp(j->req.job_id, job_id) == 0;
+}
+
 void clu_sched_stream_gone(struct clu_job *j)
 {
 	/* The plan was committed to the site when it was made: its batches land on schedule
@@ -456,9 +470,10 @@ int clu_sched_release(struct clu_sched *s, const char *job_id, uint64_t now_ns,
 void clu_sched_advance(struct clu_sched *s, uint64_t now_ns)
 {
 	for (uint32_t i = 0; i < s->max_jobs; i++) {
-		struct clu_job *j = &s->jobs[i];
+		struct clu_job *j = s->jobs[i];
 
-		while (j->live && j->landed < j->nb && j->b[j->landed].t_ns <= now_ns) {
+		while (j != NULL && j->live && j->landed < j->nb &&
+		       j->b[j->landed].t_ns <= now_ns) {
 			j->moved_gpus += j->b[j->landed].gpus;
 			j->landed++;
 		}
@@ -470,10 +485,10 @@ double clu_sched_gpu_w(const struct clu_sched *s, uint64_t now_ns)
 	double w = 0;
 
 	for (uint32_t i = 0; i < s->max_jobs; i++) {
-		const struct clu_job *j = &s->jobs[i];
+		const struct clu_job *j = s->jobs[i];
 		uint32_t moved = 0;
 
-		if (!j->live) {
+		if (j == NULL || !j->live) {
 			continue;
 		}
 		for (uint32_t k = 0; k < j->nb; k++) {
@@ -503,9 +518,9 @@ size_t clu_sched_views(const struct clu_sched *s, uint64_t now_ns, struct clu_jo
 	size_t n = 0;
 
 	for (uint32_t i = 0; i < s->max_jobs && n < max; i++) {
-		const struct clu_job *j = &s->jobs[i];
+		const struct clu_job *j = s->jobs[i];
 
-		if (!j->live) {
+		if (j == NULL || !j->live) {
 			continue;
 		}
 		out[n] = (struct clu_job_view){

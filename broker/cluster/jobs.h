@@ -52,6 +52,10 @@ int clu_sched_phase(struct clu_sched *s, const struct clu_phase_req *req, uint64
 int clu_sched_next_goahead(struct clu_job *job, uint64_t now_ns, struct clu_goahead *out,
 			   uint64_t *due_ns);
 
+/* Is @job (a pointer kept by a stream) still the live job @job_id? A released job's slot may
+ * be reused by another job; job pointers stay valid until clu_sched_free(). */
+bool clu_sched_job_is(const struct clu_job *job, const char *job_id);
+
 /* A stream that was handing out go-aheads went away: nothing to undo (the plan stands; its
  * batches still land on schedule), but the job no longer counts as streamed. */
 void clu_sched_stream_gone(struct clu_job *job);

@@ -374,7 +374,7 @@ static void stream_closed(struct clu_svc *v, struct wt_rpc_sstream *ss)
 			break;
 		}
 	}
-	if (st->kind == SVC_PHASE && st->job != NULL) {
+	if (st->kind == SVC_PHASE && st->job != NULL && clu_sched_job_is(st->job, st->job_id)) {
 		clu_sched_stream_gone(st->job);
 	}
 	wt_rpc_sstream_set_data(ss, NULL);
@@ -401,6 +401,12 @@ static void phase_pump(struct svc_stream *st, uint64_t now)
 		uint8_t *buf = NULL;
 		size_t len = 0;
 
+		if (!clu_sched_job_is(st->job, st->job_id)) {
+			wt_rpc_sstream_finish(st->ss, WT_RPC_ABORTED, "job released");
+			st->job = NULL;
+			st->active = false;
+			return;
+		}
 		rc = clu_sched_next_goahead(st->job, now, &g, &due);
 		if (rc == 0) {
 			return;

@@ -38,7 +38,6 @@ static int setup(void **state)
 	c.gen.ramp_w_per_s = 2e6 / 30.0;
 	c.setpoint_w = 0;
 	assert_int_equal(clu_site_new(&f->site, &c, 0), 0);
-	assert_int_equal(clu_sched_new(&f->sched, f->site, 4), 0);
 	*state = f;
 	return 0;
 }
@@ -51,6 +50,19 @@ static int teardown(void **state)
 	clu_site_free(f->site);
 	test_free(f);
 	return 0;
+}
+
+/* The job table lives inside each test (CMocka checks leaks between a test and its teardown,
+ * and jobs are allocated as they are admitted). */
+static void open_sched(struct fx *f)
+{
+	assert_int_equal(clu_sched_new(&f->sched, f->site, 4), 0);
+}
+
+static void close_sched(struct fx *f)
+{
+	clu_sched_free(f->sched);
+	f->sched = NULL;
 }
 
 static void req(struct clu_admit_req *r, const char *id, uint32_t gpus)
@@ -73,6 +85,9 @@ static void test_validation_changes_nothing(void **state)
 {
 	struct fx *f = *state;
 	struct clu_admit_req r;
+
+	open_sched(f);
+
 	req(&r, "", 8);
 	assert_int_equal(clu_sched_admit(f->sched, &r, 0, 0, &f->resp, f->why, sizeof(f->why)),
 			 -EINVAL);
@@ -113,6 +128,7 @@ static void test_validation_changes_nothing(void **state)
 	assert_int_equal(clu_sched_count(f->sched), 0);
 	assert_int_equal(clu_sched_reserved_w(f->sched), 0);
 	assert_int_equal(clu_site_gpu_plan_w(f->site), 0);
+	close_sched(f);
 }
 
 static void test_admit_idempotent(void **state)
@@ -120,6 +136,8 @@ static void test_admit_idempotent(void **state)
 	struct fx *f = *state;
 	struct clu_admit_req r;
 	uint32_t nb;
+
+	open_sched(f);
 
 	req(&r, "job-1", 512);
 	assert_int_equal(clu_sched_admit(f->sched, &r, 1 * S, 0, &f->resp, f->why, 256), 0);
@@ -140,12 +158,15 @@ static void test_admit_idempotent(void **state)
 	r.gpus = 256;
 	assert_int_equal(clu_sched_admit(f->sched, &r, 1 * S, 0, &f->resp, f->why, 256), -EEXIST);
 	assert_int_equal(clu_sched_count(f->sched), 1);
+	close_sched(f);
 }
 
 static void test_reject_defer(void **state)
 {
 	struct fx *f = *state;
 	struct clu_admit_req r;
+
+	open_sched(f);
 
 	req(&r, "huge", 4000); /* 2.6 MW > 2 MW capacity */
 	assert_int_equal(clu_sched_admit(f->sched, &r, 0, 0, &f->resp, f->why, 256), 0);
@@ -160,12 +181,15 @@ static void test_reject_defer(void **state)
 	assert_string_equal(f->resp.reason, "no_capacity");
 	assert_int_equal(f->resp.retry_after_ms, 60000);
 	assert_int_equal(clu_sched_count(f->sched), 1);
+	close_sched(f);
 }
 
 static void test_start_delay(void **state)
 {
 	struct fx *f = *state;
 	struct clu_admit_req r;
+
+	open_sched(f);
 
 	req(&r, "a", 1300); /* 195 kW preload: one step */
 	assert_int_equal(clu_sched_admit(f->sched, &r, 0, 0, &f->resp, f->why, 256), 0);
@@ -179,6 +203,7 @@ static void test_start_delay(void **state)
 	assert_int_equal(clu_sched_admit(f->sched, &r, 0, 0, &f->resp, f->why, 256), 0);
 	assert_int_equal(f->resp.outcome, CLU_ADMITTED);
 	assert_true(f->resp.batches[f->resp.n_batches - 1].not_before_ms >= 10000);
+	close_sched(f);
 }
 
 static void test_phase_and_release(void **state)
@@ -191,6 +216,8 @@ static void test_phase_and_release(void **state)
 	uint64_t due = 0, now;
 	uint32_t total = 0, released = 0, idx = 0;
 	int rc;
+
+	open_sched(f);
 
 	req(&r, "job-1", 1000);
 	assert_int_equal(clu_sched_admit(f->sched, &r, 0, 0, &f->resp, f->why, 256), 0);
@@ -236,6 +263,7 @@ static void test_phase_and_release(void **state)
 	assert_int_equal(clu_sched_release(f->sched, "job-1", now + 1, &released, f->why, 256),
 			 -ENOENT);
 	assert_true(clu_sched_gpu_w(f->sched, now + 2) == 0);
+	close_sched(f);
 }
 
 static void test_table_full(void **state)
@@ -243,6 +271,8 @@ static void test_table_full(void **state)
 	struct fx *f = *state;
 	struct clu_admit_req r;
 	char id[16];
+
+	open_sched(f);
 
 	for (int i = 0; i < 4; i++) {
 		snprintf(id, sizeof(id), "j%d", i);
@@ -252,6 +282,7 @@ static void test_table_full(void **state)
 	req(&r, "j4", 8);
 	assert_int_equal(clu_sched_admit(f->sched, &r, 0, 0, &f->resp, f->why, 256), -ENOSPC);
 	assert_int_equal(clu_sched_count(f->sched), 4);
+	close_sched(f);
 }
 
 int main(void)
