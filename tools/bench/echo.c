@@ -69,6 +69,7 @@ struct bare_call {
 	grpc_metadata_array md;
 	grpc_byte_buffer *recv_bb;
 	grpc_byte_buffer *send_bb;
+	grpc_byte_buffer *next_bb; /* received while a send was still out: sent after it */
 	int cancelled;
 	int refs;
 	bool md_sent;
@@ -94,8 +95,32 @@ static void bare_unref(struct bare_call *c)
 		return;
 	}
 	grpc_metadata_array_destroy(&c->md);
+	if (c->next_bb != NULL) {
+		grpc_byte_buffer_destroy(c->next_bb);
+	}
 	grpc_call_unref(c->call);
 	wt_free(c);
+}
+
+/* Only one send may be outstanding per call: a second start_batch fails (too many
+ * operations) and the stream would stall. A client's next message can arrive before the
+ * previous echo's send completed, so it waits in next_bb. */
+static void bare_send(struct bare_call *c, grpc_byte_buffer *bb)
+{
+	grpc_op op[2];
+	size_t n = 0;
+
+	memset(op, 0, sizeof(op));
+	c->send_bb = bb;
+	if (!c->md_sent) {
+		op[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+		c->md_sent = true;
+	}
+	op[n].op = GRPC_OP_SEND_MESSAGE;
+	op[n].data.send_message.send_message = c->send_bb;
+	n++;
+	c->refs++;
+	grpc_call_start_batch(c->call, op, n, &c->t_send, NULL);
 }
 
 static void bare_recv(struct bare_call *c)
@@ -165,27 +190,22 @@ static int bare_server(int port_fd)
 				break;
 			}
 			/* Echo: the received buffer is sent back as it is. */
-			c->send_bb = c->recv_bb;
-			c->recv_bb = NULL;
-			{
-				size_t n = 0;
-
-				if (!c->md_sent) {
-					op[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
-					c->md_sent = true;
-				}
-				op[n].op = GRPC_OP_SEND_MESSAGE;
-				op[n].data.send_message.send_message = c->send_bb;
-				n++;
-				c->refs++;
-				grpc_call_start_batch(c->call, op, n, &c->t_send, NULL);
+			if (c->send_bb == NULL) {
+				bare_send(c, c->recv_bb);
+			} else {
+				c->next_bb = c->recv_bb;
 			}
+			c->recv_bb = NULL;
 			bare_recv(c);
 			bare_unref(c);
 			break;
 		case BARE_SEND:
 			grpc_byte_buffer_destroy(c->send_bb);
 			c->send_bb = NULL;
+			if (c->next_bb != NULL && ev.success) {
+				bare_send(c, c->next_bb);
+				c->next_bb = NULL;
+			}
 			bare_unref(c);
 			break;
 		case BARE_CLOSE:
@@ -300,7 +320,7 @@ struct result {
 	double msgs_per_s;
 };
 
-static int client_run(int port, const struct opts *o, struct result *r)
+static int client_run(int port, const struct opts *o, struct result *r, const char *name)
 {
 	char target[64];
 	grpc_completion_queue *cq = grpc_completion_queue_create_for_next(NULL);
@@ -342,7 +362,8 @@ static int client_run(int port, const struct opts *o, struct result *r)
 		}
 		t0 = uv_hrtime();
 		if (getenv("WT_BENCH_DEBUG") != NULL) {
-			fprintf(stderr, "bench: phase %d streams %u\n", phase, active);
+			fprintf(stderr, "bench: server %s phase %d streams %u\n", name, phase,
+				active);
 		}
 		if (phase == 2) {
 			end_ns = t0 + (uint64_t)(o->tput_s * 1e9);
@@ -541,7 +562,7 @@ int main(int argc, char **argv)
 	}
 	grpc_init();
 	for (int i = 0; i < 2; i++) {
-		if (client_run(ports[i], &o, &r[i]) < 0) {
+		if (client_run(ports[i], &o, &r[i], names[i]) < 0) {
 			fprintf(stderr, "wattlease-bench-echo: %s run failed\n", names[i]);
 			rc = 1;
 			break;
