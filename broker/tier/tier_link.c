@@ -80,6 +80,7 @@ static void pl_msg(void *arg, struct wt_rpc_sstream *s, const uint8_t *buf, size
 	struct tier_psess *ps = wt_rpc_sstream_data(s);
 	struct wt_child_msg m;
 	int rc = wt_child_msg_decode(buf, len, WT_LEASE_MSG_MAX_BYTES, &m);
+	uint64_t esc, now;
 
 	if (rc < 0) {
 		struct wt_parent_msg e = { 0 };
@@ -94,7 +95,14 @@ static void pl_msg(void *arg, struct wt_rpc_sstream *s, const uint8_t *buf, size
 		pl_emit(pl, s, &e);
 		return;
 	}
-	tier_parent_on_msg(pl->tp, ps, &m, tier_now_ns());
+	esc = tier_parent_stats(pl->tp)->escalations;
+	now = tier_now_ns();
+	tier_parent_on_msg(pl->tp, ps, &m, now);
+	if (tier_parent_stats(pl->tp)->escalations != esc && pl->cfg.on_tick != NULL) {
+		/* A request was parked for upstream: let the tier pass its new want on now, not
+		 * at the next housekeeping tick (that tick was most of an escalation's time). */
+		pl->cfg.on_tick(pl->cfg.arg, now);
+	}
 }
 
 static void pl_closed(void *arg, struct wt_rpc_sstream *s, enum wt_rpc_code code)

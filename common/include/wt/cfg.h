@@ -57,10 +57,10 @@
 #include <stdio.h>
 
 /* Input ceilings of the load step. */
-#define WT_CFG_FILE_MAX	  (1024 * 1024) /* bytes of YAML */
-#define WT_CFG_DEPTH_MAX  32		/* nested maps and lists */
-#define WT_CFG_NODES_MAX  10000		/* scalars, maps and lists */
-#define WT_CFG_ERRORS_MAX 20		/* errors kept; later ones are only counted */
+#define WT_CFG_FILE_MAX	  (8 * 1024 * 1024) /* bytes of YAML (100,000 children fit) */
+#define WT_CFG_DEPTH_MAX  32		    /* nested maps and lists */
+#define WT_CFG_NODES_MAX  1000000	    /* scalars, maps and lists (a child is 7) */
+#define WT_CFG_ERRORS_MAX 20		    /* errors kept; later ones are only counted */
 
 enum wt_cfg_type {
 	WT_CFG_TYPE_BOOL,

@@ -628,7 +628,8 @@ static void test_too_large(void **state)
 	assert_int_equal(wt_cfg_load_buffer("big.yaml", big, len, sample_keys, &c, sizeof(c), NULL,
 					    NULL, &errs),
 			 WT_E2BIG);
-	assert_string_equal(err_str(&errs, 0), "big.yaml: file is larger than 1048576 bytes");
+	snprintf(want, sizeof(want), "big.yaml: file is larger than %d bytes", WT_CFG_FILE_MAX);
+	assert_string_equal(err_str(&errs, 0), want);
 	assert_int_equal(wt_cfg_load_buffer("big.yaml", big, len - 1, sample_keys, &c, sizeof(c),
 					    NULL, NULL, &errs),
 			 0);
@@ -640,7 +641,7 @@ static void test_too_large(void **state)
 	close(fd);
 	assert_int_equal(wt_cfg_load_file(path, sample_keys, &c, sizeof(c), NULL, NULL, &errs),
 			 WT_E2BIG);
-	snprintf(want, sizeof(want), "%s: file is larger than 1048576 bytes", path);
+	snprintf(want, sizeof(want), "%s: file is larger than %d bytes", path, WT_CFG_FILE_MAX);
 	assert_string_equal(err_str(&errs, 0), want);
 	unlink(path);
 	wt_free(big);
@@ -663,7 +664,13 @@ static void test_node_ceiling(void **state)
 	assert_int_equal(wt_cfg_load_buffer("n.yaml", yaml, used, sample_keys, &c, sizeof(c), NULL,
 					    NULL, &errs),
 			 WT_ECONFIG);
-	assert_string_equal(err_str(&errs, 0), "n.yaml:1: document has more than 10000 nodes");
+	{
+		char want[80];
+
+		snprintf(want, sizeof(want), "n.yaml:1: document has more than %d nodes",
+			 WT_CFG_NODES_MAX);
+		assert_string_equal(err_str(&errs, 0), want);
+	}
 	wt_free(yaml);
 }
 
