@@ -5,9 +5,13 @@
   check_report.py html FILE [MIN_SVGS]   the HTML parses as XML (it is written as XHTML), and
                                          holds at least MIN_SVGS (default 5) <svg> plots, each
                                          with a title and drawn content
-  check_report.py json FILE [--no-trips] every documented key is present (README
+  check_report.py json FILE [--no-trips] [--site] [--no-violations]
+                                         every documented key is present (README
                                          "wattlease-replay"); with --no-trips also zero breaker
-                                         trips (plant model) and daemons that exited cleanly
+                                         trips (plant model) and daemons that exited cleanly;
+                                         with --site plant.miners and plant.bess are objects
+                                         with their keys and the miner agent got leases; with
+                                         --no-violations zero generator envelope violations
 Exit 0 when the check passes, 1 with the reason otherwise."""
 import json
 import sys
@@ -25,7 +29,8 @@ KEYS = {
                "wattlease_share", "static_share", "static_fit_share", "oracle_share",
                "wattlease_vs_oracle_points", "static_fraction", "static_fits_limit"],
     "work_lost_pct": ["wattlease", "static", "static_fit", "oracle", "workload"],
-    "plant": ["breaker_trips", "static_breaker_trips", "oracle_breaker_trips", "generator"],
+    "plant": ["breaker_trips", "static_breaker_trips", "oracle_breaker_trips", "generator",
+              "miners", "bess"],
     "plant.generator": ["rated_w", "class", "peak_load_w", "nadir_hz", "peak_hz",
                         "max_recovery_s", "violations", "dip", "overshoot", "step", "recovery",
                         "overload", "static_violations", "oracle_violations"],
@@ -35,6 +40,8 @@ KEYS = {
     "latency_us": ["agent", "rack"],
     "latency_us.agent": ["count", "p50", "p99", "p999", "max", "mean"],
 }
+MINERS_KEYS = ["units", "unit_w", "energy_kwh", "sheds", "restores", "min_on_units", "grants"]
+BESS_KEYS = ["power_w", "energy_wh", "energy_out_wh", "peak_w", "min_soc"]
 RACK_KEYS = ["id", "limit_w", "nameplate_w", "oversubscription", "demanded_kwh",
              "wattlease_kwh", "static_kwh", "oracle_kwh", "breaker_trips", "max_draw_w",
              "min_headroom_w"]
@@ -70,7 +77,7 @@ def check_html(path, min_svgs):
     print("check_report: %s: well-formed, %d plots" % (path, len(svgs)))
 
 
-def check_json(path, no_trips):
+def check_json(path, no_trips, site=False, no_violations=False):
     with open(path) as f:
         d = json.load(f)
     for sect, keys in KEYS.items():
@@ -99,6 +106,20 @@ def check_json(path, no_trips):
             fail("the racks' own breaker models tripped")
         if d["leases"]["daemons_bad_exit"] not in (0, None):
             fail("daemons exited badly")
+    if site:
+        m, b = d["plant"]["miners"], d["plant"]["bess"]
+        if not isinstance(m, dict) or not isinstance(b, dict):
+            fail("plant.miners / plant.bess are %r / %r, want objects" % (m, b))
+        miss = [k for k in MINERS_KEYS if k not in m] + [k for k in BESS_KEYS if k not in b]
+        if miss:
+            fail("plant.miners / plant.bess: missing %s" % miss)
+        if not m["grants"] > 0 or m["energy_kwh"] < 0:
+            fail("the miner agent got no lease (%r grants, %r kWh)"
+                 % (m["grants"], m["energy_kwh"]))
+        if not 0 <= b["min_soc"] <= 1:
+            fail("plant.bess.min_soc = %r" % b["min_soc"])
+    if no_violations and d["plant"]["generator"]["violations"] != 0:
+        fail("%d generator envelope violations" % d["plant"]["generator"]["violations"])
     print("check_report: %s: every key present" % path)
 
 
@@ -109,7 +130,8 @@ def main():
     if sys.argv[1] == "html":
         check_html(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 5)
     else:
-        check_json(sys.argv[2], "--no-trips" in sys.argv[3:])
+        check_json(sys.argv[2], "--no-trips" in sys.argv[3:], "--site" in sys.argv[3:],
+                   "--no-violations" in sys.argv[3:])
 
 
 main()

@@ -26,6 +26,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: wattlease-replay SCENARIO.yaml [--speed X|max] [--connect "
 		"RACK=HOST:PORT]...\n"
+		"                        [--cluster HOST:PORT]\n"
 		"                        [--json FILE] [--html FILE] [--warmup MS] [--bin-dir "
 		"DIR]\n"
 		"                        [--keep] [--log-level LEVEL] [--check] [--no-progress]\n"
@@ -41,6 +42,8 @@ static void usage(FILE *f)
 		"  --connect R=H:P  drive the running rack R at H:P (plaintext gRPC, as "
 		"--insecure\n"
 		"                   daemons serve) instead of starting a site; give every rack\n"
+		"  --cluster H:P    with --connect: the cluster the miner agent leases from (a\n"
+		"                   scenario with miners: and no --cluster runs no miners)\n"
 		"  --json FILE      write the summary (keys: README 'wattlease-replay')\n"
 		"  --html FILE      write a self-contained HTML report with SVG plots\n"
 		"  --warmup MS      wall time between sessions up and step 0 (default 1000)\n"
@@ -96,6 +99,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "speed", required_argument, NULL, 's' },
 		{ "connect", required_argument, NULL, 'C' },
+		{ "cluster", required_argument, NULL, 'L' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "html", required_argument, NULL, 'H' },
 		{ "warmup", required_argument, NULL, 'w' },
@@ -117,6 +121,8 @@ int main(int argc, char **argv)
 	struct rp_summary sum;
 	struct rp_run_opts ro = { 0 };
 	const char *json = NULL, *html = NULL, *log_level = "warn", *bin_dir = NULL;
+	const char *cluster = NULL;
+	char cluster_buf[64];
 	const char *connect[RP_MAX_RACKS];
 	size_t n_connect = 0;
 	const char **targets = NULL;
@@ -154,6 +160,9 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			connect[n_connect++] = optarg;
+			break;
+		case 'L':
+			cluster = optarg;
 			break;
 		case 'j':
 			json = optarg;
@@ -279,10 +288,17 @@ int main(int argc, char **argv)
 			rp_site_rack_target(&site, r, tbuf[r], sizeof(tbuf[r]));
 			targets[r] = tbuf[r];
 		}
+		rp_site_cluster_target(&site, cluster_buf, sizeof(cluster_buf));
+		cluster = cluster_buf;
 	}
 	/* 3. The replay. */
 	ro.speed = speed;
 	ro.rack_target = targets;
+	ro.cluster_target = cluster;
+	if (s.have_miners && cluster == NULL) {
+		fprintf(stderr, "wattlease-replay: miners: no --cluster to lease from: no miners "
+				"run\n");
+	}
 	ro.warmup_ms = (uint32_t)warmup;
 	ro.progress = progress;
 	rc = rp_run(&s, &d, &ro, &live, err, sizeof(err));

@@ -29,7 +29,7 @@ void rp_summary_compute(struct rp_summary *sum, const struct rp_scenario *s,
 	sum->live = live;
 	sum->have_zeus = zeus != NULL;
 	rp_energy_of(s, d, &live->drawn, zeus, &sum->wl);
-	rp_plant_eval(s, &live->drawn, &sum->p_wl);
+	rp_plant_eval_site(s, &live->drawn, live->have_miners ? live->miners_w : NULL, &sum->p_wl);
 	rp_alloc_static(s, d, s->static_fraction, &a);
 	rp_energy_of(s, d, &a, zeus, &sum->static_frac);
 	rp_plant_eval(s, &a, &sum->p_static);
@@ -116,6 +116,57 @@ static double site_nameplate(const struct rp_scenario *s, size_t r)
 		np += s->racks[r].nodes[i].nameplate_w;
 	}
 	return np;
+}
+
+/* "miners" and "bess" of "plant" (null when the scenario has none), closing "plant". */
+static void json_site_plant(const struct rp_summary *sum, FILE *f)
+{
+	const struct rp_scenario *s = sum->s;
+	const struct rp_live *l = sum->live;
+	const struct rp_plant *p = &sum->p_wl;
+
+	fprintf(f, "    \"miners\": ");
+	if (l->have_miners) {
+		double wh = 0;
+		uint32_t min_on = UINT32_MAX;
+
+		bool started = false;
+
+		/* min_on_units: fewest units drawing once the fleet first ran (it starts off). */
+		for (size_t k = 0; k < sum->d->n_steps; k++) {
+			wh += l->miners_w[k] * s->step_ms / 3.6e6;
+			started = started || l->miners_on[k] > 0;
+			if (started) {
+				min_on = l->miners_on[k] < min_on ? l->miners_on[k] : min_on;
+			}
+		}
+		fprintf(f, "{\"units\": %u, \"unit_w\": %u", s->mcfg.n_units, s->mcfg.unit_w);
+		JK(f, 0, "energy_kwh");
+		jnum(f, wh / 1000);
+		fprintf(f,
+			", \"sheds\": %llu, \"restores\": %llu, \"min_on_units\": %u, "
+			"\"grants\": %llu}",
+			(unsigned long long)l->miner_sheds, (unsigned long long)l->miner_restores,
+			min_on == UINT32_MAX ? 0 : min_on, (unsigned long long)l->miner_grants);
+	} else {
+		fputs("null", f);
+	}
+	fprintf(f, ",\n    \"bess\": ");
+	if (s->have_bess) {
+		fprintf(f, "{\"power_w\": %llu", (unsigned long long)s->bess.power_w);
+		JK(f, 0, "energy_wh");
+		jnum(f, s->bess.energy_wh);
+		JK(f, 0, "energy_out_wh");
+		jnum(f, round(p->bess_out_wh * 1000) / 1000);
+		JK(f, 0, "peak_w");
+		jnum(f, round(p->bess_peak_w));
+		JK(f, 0, "min_soc");
+		jnum(f, round(p->bess_min_soc * 1e4) / 1e4);
+		fprintf(f, "}");
+	} else {
+		fputs("null", f);
+	}
+	fprintf(f, "},\n");
 }
 
 int rp_report_json(const struct rp_summary *sum, FILE *f)
@@ -217,13 +268,14 @@ int rp_report_json(const struct rp_summary *sum, FILE *f)
 	fprintf(f,
 		", \"violations\": %llu, \"dip\": %llu, \"overshoot\": %llu, \"step\": %llu, "
 		"\"recovery\": %llu, \"overload\": %llu, \"static_violations\": %llu, "
-		"\"oracle_violations\": %llu}},\n",
+		"\"oracle_violations\": %llu},\n",
 		(unsigned long long)p->violations, (unsigned long long)p->dip_violations,
 		(unsigned long long)p->overshoot_violations, (unsigned long long)p->step_violations,
 		(unsigned long long)p->recovery_violations,
 		(unsigned long long)p->overload_violations,
 		(unsigned long long)sum->p_static.violations,
 		(unsigned long long)sum->p_oracle.violations);
+	json_site_plant(sum, f);
 
 	fprintf(f,
 		"  \"leases\": {\"grants\": %llu, \"emergency_throttles\": %llu, "
@@ -562,14 +614,22 @@ int rp_report_html(const struct rp_summary *sum, FILE *f)
 			rk[d->rack_of[i] * n + k] += l->drawn.w[i * n + k];
 		}
 	}
+	if (l->have_miners) {
+		/* The miner fleet is the site's flexible load. */
+		for (size_t k = 0; k < n; k++) {
+			cls[4 * n + k] += l->miners_w[k];
+		}
+	}
 	for (size_t k = 0; k < n; k++) {
-		double sum_lim = 0;
+		double sum_lim = (double)s->miners_w;
 
 		for (size_t r = 0; r < s->n_racks; r++) {
 			sum_lim += s->racks[r].limit_w;
 			rk[r * n + k] = s->racks[r].limit_w - rk[r * n + k];
 		}
-		lim[k] = sum_lim < (double)s->budget_w ? sum_lim : (double)s->budget_w;
+		lim[k] = sum_lim < (double)(s->budget_w + s->miners_w)
+				 ? sum_lim
+				 : (double)(s->budget_w + s->miners_w);
 	}
 
 	fprintf(f,
@@ -596,6 +656,13 @@ int rp_report_html(const struct rp_summary *sum, FILE *f)
 	row(f, "breaker trips (plant model)", (double)sum->p_wl.breaker_trips, "");
 	row(f, "generator envelope violations", (double)sum->p_wl.violations, "");
 	row(f, "frequency nadir", sum->p_wl.nadir_hz, "Hz");
+	if (s->have_bess) {
+		row(f, "BESS energy delivered", sum->p_wl.bess_out_wh, "Wh");
+		row(f, "BESS lowest state of charge", 100 * sum->p_wl.bess_min_soc, "%");
+	}
+	if (l->have_miners) {
+		row(f, "miner units shed (commanded off)", (double)l->miner_sheds, "");
+	}
 	row(f, "longest frequency recovery", sum->p_wl.max_recovery_s, "s");
 	row(f, "emergency throttles (agent side)", (double)l->throttles, "");
 	row(f, "deadline misses (lease lapsed while needed)", (double)l->deadline_misses, "");
@@ -620,8 +687,15 @@ int rp_report_html(const struct rp_summary *sum, FILE *f)
 	ser[ns++] = (struct series){ "limit", lim, true };
 	chart(f, "Site power by class (wattlease, drawn)", "W", ser, ns, n, t_end, true, false);
 
-	ser[0] = (struct series){ "site load", sum->p_wl.site_w, false };
-	chart(f, "Generator load", "W", ser, 1, n, t_end, false, false);
+	ser[0] = (struct series){ "generator load", sum->p_wl.site_w, false };
+	ns = 1;
+	if (l->have_miners) {
+		ser[ns++] = (struct series){ "miners", l->miners_w, false };
+	}
+	if (s->have_bess) {
+		ser[ns++] = (struct series){ "BESS (+ discharge)", sum->p_wl.bess_w, false };
+	}
+	chart(f, "Generator load", "W", ser, ns, n, t_end, false, false);
 	ser[0] = (struct series){ "frequency", sum->p_wl.freq_hz, false };
 	chart(f, "Generator frequency (genset model)", "Hz", ser, 1, n, t_end, false, true);
 
@@ -660,4 +734,17 @@ void rp_report_text(const struct rp_summary *sum, FILE *f)
 		(unsigned long long)sum->live->throttles,
 		(unsigned long long)sum->live->deadline_misses, sum->lat.p50, sum->lat.p99,
 		sum->lat.p999, (unsigned long long)sum->lat.count);
+	if (sum->live->have_miners || s->have_bess) {
+		double wh = 0;
+
+		for (size_t k = 0; sum->live->have_miners && k < sum->d->n_steps; k++) {
+			wh += sum->live->miners_w[k] * s->step_ms / 3.6e6;
+		}
+		fprintf(f,
+			"  miners %.3f kWh (%llu units shed, %llu restored), BESS %.1f Wh out, "
+			"peak %.0f W, lowest charge %.1f %%\n",
+			wh / 1000, (unsigned long long)sum->live->miner_sheds,
+			(unsigned long long)sum->live->miner_restores, sum->p_wl.bess_out_wh,
+			sum->p_wl.bess_peak_w, 100 * sum->p_wl.bess_min_soc);
+	}
 }

@@ -34,6 +34,16 @@ struct vagent {
 	uint64_t rep_start_ns;
 };
 
+/* The miner agent: a lease session to the cluster and the fleet model (trace time). */
+struct vminer {
+	struct tier_clink *cl;
+	struct wt_miners_state ms;
+	uint32_t target;
+	double rep_sum_w, rep_peak_w;
+	uint32_t rep_n;
+	uint64_t rep_start_ns;
+};
+
 struct run {
 	const struct rp_scenario *s;
 	const struct rp_demand *d;
@@ -43,7 +53,8 @@ struct run {
 	uv_timer_t t_step;
 	struct wt_rpc *rt;
 	struct vagent *va;
-	size_t horizon; /* steps of prediction */
+	struct vminer vm; /* vm.cl NULL: no miners */
+	size_t horizon;	  /* steps of prediction */
 	uint64_t step_wall_ns;
 	uint64_t start_ns;
 	size_t next_k;
@@ -119,8 +130,57 @@ static void report(struct vagent *v, uint32_t cap, uint64_t now)
 	v->rep_start_ns = now;
 }
 
+/* One plant step of the miner fleet: command floor(cap / unit_w) units at trace time k x step,
+ * draw what the model says, report it (as an agent would) and keep asking for the whole fleet. */
+static void step_miners(struct run *r, size_t k, uint64_t now)
+{
+	struct vminer *m = &r->vm;
+	const struct wt_miners_cfg *mc = &r->s->mcfg;
+	uint64_t t_ns = (uint64_t)k * r->s->step_ms * NS_PER_MS;
+	uint32_t cap = tier_clink_cap_w(m->cl, now);
+	uint32_t target = cap / mc->unit_w;
+	int64_t drew;
+
+	target = target > mc->n_units ? mc->n_units : target;
+	if (target < m->target) {
+		r->out->miner_sheds += m->target - target;
+	} else {
+		r->out->miner_restores += target - m->target;
+	}
+	m->target = target;
+	(void)wt_miners_command(mc, &m->ms, target, t_ns);
+	drew = wt_miners_step(mc, &m->ms, t_ns);
+	drew = drew < 0 ? 0 : drew;
+	r->out->miners_w[k] = (double)drew;
+	r->out->miners_on[k] =
+		wt_miners_units(&m->ms, WT_MINERS_ON) + wt_miners_units(&m->ms, WT_MINERS_SHEDDING);
+	if (m->rep_n == 0) {
+		m->rep_start_ns = now;
+	}
+	m->rep_sum_w += (double)drew;
+	m->rep_peak_w = (double)drew > m->rep_peak_w ? (double)drew : m->rep_peak_w;
+	m->rep_n++;
+	if (now - m->rep_start_ns >= REPORT_MIN_NS) {
+		struct wt_report rep = { 0 };
+
+		rep.power_avg_w = (uint32_t)(m->rep_sum_w / m->rep_n);
+		rep.power_peak_w = (uint32_t)m->rep_peak_w;
+		rep.cap_w = cap;
+		rep.interval_ms = (uint32_t)((now - m->rep_start_ns) / NS_PER_MS);
+		tier_clink_report(m->cl, &rep);
+		m->rep_sum_w = 0;
+		m->rep_peak_w = 0;
+		m->rep_n = 0;
+		m->rep_start_ns = now;
+	}
+	tier_clink_set_want(m->cl, (uint32_t)r->s->miners_w, (uint32_t)r->s->miners_w);
+}
+
 static void step(struct run *r, size_t k, uint64_t now)
 {
+	if (r->vm.cl != NULL) {
+		step_miners(r, k, now);
+	}
 	for (size_t i = 0; i < r->d->n_nodes; i++) {
 		struct vagent *v = &r->va[i];
 		double dem = rp_demand_w(r->d, i, k);
@@ -216,6 +276,9 @@ static size_t connected(const struct run *r)
 	for (size_t i = 0; i < r->d->n_nodes; i++) {
 		c += tier_clink_connected(r->va[i].cl) ? 1 : 0;
 	}
+	if (r->vm.cl != NULL) {
+		c += tier_clink_connected(r->vm.cl) ? 1 : 0;
+	}
 	return c;
 }
 
@@ -238,12 +301,49 @@ static void run_for(struct run *r, uint64_t ms)
 	uv_run(&r->loop, UV_RUN_NOWAIT);
 }
 
+/* The miner agent's session: a child of the cluster that says tier agent (the cluster takes
+ * that from its configured miner holder), the fleet all off at trace time 0. */
+static int start_miners(struct run *r, uint64_t *seed)
+{
+	const struct rp_scenario *s = r->s;
+	struct tier_clink_cfg c = { 0 };
+	int rc;
+
+	c.loop = &r->loop;
+	c.rt = r->rt;
+	c.channel.target = r->o->cluster_target;
+	c.channel.connect_timeout_ms = 500;
+	c.channel.backoff_max_ms = 1000;
+	c.channel.tls.insecure = true;
+	snprintf(c.child.id, sizeof(c.child.id), "%s", RP_MINERS_ID);
+	c.child.tier = WT_TIER_AGENT;
+	c.child.load_class = WT_LOAD_CLASS_FLEXIBLE;
+	c.child.floor_w = 0;
+	c.child.nameplate_w = (uint32_t)s->miners_w;
+	c.child.ttl_ms = s->rack_ttl_ms;
+	c.child.budget_ms = 5;
+	c.child.boot_id = ((uint64_t)wt_rand32(seed) << 32) | wt_rand32(seed);
+	c.child.software_version = WT_VERSION;
+	rc = tier_clink_new(&r->vm.cl, &c);
+	if (rc < 0) {
+		r->vm.cl = NULL;
+		return rc;
+	}
+	wt_miners_state_init(&s->mcfg, &r->vm.ms, 0, 0);
+	r->out->have_miners = true;
+	r->out->miners_w = wt_calloc(r->d->n_steps ? r->d->n_steps : 1, sizeof(double));
+	r->out->miners_on = wt_calloc(r->d->n_steps ? r->d->n_steps : 1, sizeof(uint32_t));
+	tier_clink_start(r->vm.cl);
+	return 0;
+}
+
 int rp_run(const struct rp_scenario *s, const struct rp_demand *d, const struct rp_run_opts *o,
 	   struct rp_live *out, char *err, size_t errlen)
 {
 	struct run r = { 0 };
 	uint64_t seed = wt_rand_seed();
 	uint64_t deadline;
+	size_t n_sessions;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -303,20 +403,32 @@ int rp_run(const struct rp_scenario *s, const struct rp_demand *d, const struct 
 		}
 		tier_clink_start(v->cl);
 	}
+	if (s->have_miners && o->cluster_target != NULL) {
+		rc = start_miners(&r, &seed);
+		if (rc < 0) {
+			snprintf(err, errlen, "cannot create the miner agent's lease link (%s)",
+				 wt_strerror(rc));
+			goto out;
+		}
+	}
 	/* Sessions up, then the parents' restart quarantine and first leases. */
+	n_sessions = d->n_nodes + (r.vm.cl != NULL ? 1 : 0);
 	deadline = tier_now_ns() + 15000ull * NS_PER_MS;
-	while (connected(&r) < d->n_nodes && tier_now_ns() < deadline) {
+	while (connected(&r) < n_sessions && tier_now_ns() < deadline) {
 		run_for(&r, 20);
 	}
-	if (connected(&r) < d->n_nodes) {
-		snprintf(err, errlen, "only %zu of %zu virtual agents reached their racks",
-			 connected(&r), d->n_nodes);
+	if (connected(&r) < n_sessions) {
+		snprintf(err, errlen, "only %zu of %zu virtual agents reached their parents",
+			 connected(&r), n_sessions);
 		rc = -ETIMEDOUT;
 		goto out;
 	}
 	for (size_t i = 0; i < d->n_nodes; i++) {
 		ask(&r, &r.va[i], 0, tier_now_ns());
 		r.va[i].raise_ns = 0; /* warm-up grants are not latency samples */
+	}
+	if (r.vm.cl != NULL) {
+		tier_clink_set_want(r.vm.cl, (uint32_t)s->miners_w, (uint32_t)s->miners_w);
 	}
 	run_for(&r, o->warmup_ms);
 	for (size_t i = 0; i < d->n_nodes; i++) {
@@ -348,6 +460,12 @@ out:
 			r.va[i].cl = NULL;
 		}
 	}
+	if (r.vm.cl != NULL) {
+		out->miner_grants = tier_child_stats(tier_clink_child(r.vm.cl))->grants;
+		out->reconnects += tier_clink_reconnects(r.vm.cl);
+		tier_clink_close(r.vm.cl);
+		r.vm.cl = NULL;
+	}
 	wt_rpc_close(r.rt, on_rt_closed, &r);
 	while (!r.rt_closed) {
 		uv_run(&r.loop, UV_RUN_ONCE);
@@ -367,4 +485,6 @@ void rp_live_deinit(struct rp_live *l)
 {
 	rp_alloc_deinit(&l->drawn);
 	rp_vec_deinit(&l->lat_us);
+	WT_FREE(l->miners_w);
+	WT_FREE(l->miners_on);
 }

@@ -10,7 +10,15 @@
  * renewals and latency are therefore real, but measured against a trace that moves @speed x
  * faster: a lease round trip of L costs speed x L of trace time. speed 0 means "as fast as the
  * closed loop allows": one plant step per RP_RUN_MAX_STEP_WALL_MS of wall time (the racks'
- * default tick), i.e. 20 x for 100 ms steps. */
+ * default tick), i.e. 20 x for 100 ms steps.
+ *
+ * Miners (scenario miners:, needs @cluster_target): one more lease session, a child of the
+ * cluster with tier agent and id RP_MINERS_ID, class flexible, floor 0, always wanting the whole
+ * fleet. The cluster steers its lease ceiling. Every plant step it commands the fleet model
+ * (wt/miners.h) to floor(cap / unit_w) units and draws what the model says, in trace time (the
+ * miners are plant: their latencies are the hardware's, like the GPUs' traces); it reports that
+ * draw to the cluster like the GPU agents report theirs. The cluster's own site model runs in
+ * wall time, so at speeds above 1 it sees every trace edge that much steeper. */
 #ifndef RP_RUN_H
 #define RP_RUN_H
 
@@ -26,6 +34,7 @@
 struct rp_run_opts {
 	double speed;			/* trace seconds per wall second; 0: max */
 	const char *const *rack_target; /* per rack "host:port" */
+	const char *cluster_target;	/* "host:port" of the cluster; NULL: no miner agent */
 	uint32_t warmup_ms;		/* wall time before step 0 (sessions, quarantines) */
 	bool progress;			/* progress bar on stderr */
 };
@@ -37,6 +46,13 @@ struct rp_live {
 	uint64_t late_steps; /* steps processed more than one step late (the loop fell behind) */
 	double wall_s;
 	double speed; /* effective */
+	/* the miner agent (have_miners: it ran; the rest is zero otherwise) */
+	bool have_miners;
+	double *miners_w;	 /* fleet draw per step (n_steps entries), owned */
+	uint32_t *miners_on;	 /* units drawing (on or shedding) per step, owned */
+	uint64_t miner_sheds;	 /* units commanded off, total */
+	uint64_t miner_restores; /* units commanded on, total */
+	uint64_t miner_grants;	 /* leases the miner agent received */
 };
 
 /* Run the replay against racks at @o->rack_target. Returns 0, or a negative code with the

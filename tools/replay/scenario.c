@@ -111,6 +111,43 @@ static const struct wt_cfg_key genset_keys[] = {
 	WT_CFG_DOUBLE("droop_pct", struct rp_genset_yaml, droop_pct, 0.5, 15, 5, 0, "Droop (%)."),
 	WT_CFG_DOUBLE("governor_tau_s", struct rp_genset_yaml, governor_tau_s, 0.01, 30, 1, 0,
 		      "Governor time constant (s)."),
+	WT_CFG_DOUBLE("step_recovery_s", struct rp_genset_yaml, step_recovery_s, 0, 600, 10, 0,
+		      "Least time between two maximum steps: the step window of the cluster's "
+		      "pacing and of the BESS (s)."),
+	WT_CFG_DOUBLE("min_load_pct", struct rp_genset_yaml, min_load_pct, 0, 90, 30, 0,
+		      "Least continuous loading, % of rated."),
+	WT_CFG_DOUBLE("setpoint_pct", struct rp_genset_yaml, setpoint_pct, 0, 100, 0, 0,
+		      "Loading the cluster backfills the miners towards, % of rated (0: "
+		      "min_load_pct)."),
+	WT_CFG_BOOL("orchestrated", struct rp_genset_yaml, orchestrated, false, 0,
+		    "Give the loopback cluster a site: block (mode generator) even without "
+		    "miners or bess (which imply it)."),
+	WT_CFG_END,
+};
+
+static const struct wt_cfg_key miners_keys[] = {
+	WT_CFG_U32("units", struct rp_miners_yaml, units, 0, 100000, 0, 0,
+		   "Miner units (0: no miners)."),
+	WT_CFG_WATTS("unit_w", struct rp_miners_yaml, unit_w, 1000, WT_MINERS_MAX_UNIT_W, 3200, 0,
+		     "Draw of one unit (at least 1 kW: the cluster leases whole kW)."),
+	WT_CFG_DURATION_MS("shed_latency_ms", struct rp_miners_yaml, shed_latency_ms, 0,
+			   WT_MINERS_MAX_LAT_MS, 200, 0,
+			   "A unit told to stop keeps drawing this long (trace time)."),
+	WT_CFG_DURATION_MS("restore_latency_ms", struct rp_miners_yaml, restore_latency_ms, 0,
+			   WT_MINERS_MAX_LAT_MS, 2000, 0,
+			   "A unit told to start draws nothing this long (trace time)."),
+	WT_CFG_DURATION_MS("min_off_ms", struct rp_miners_yaml, min_off_ms, 0, WT_MINERS_MAX_LAT_MS,
+			   10000, 0, "A unit stays off at least this long (trace time)."),
+	WT_CFG_END,
+};
+
+static const struct wt_cfg_key bess_keys[] = {
+	WT_CFG_WATTS("power_w", struct rp_bess_yaml, power_w, 0, 1000000000, 0, 0,
+		     "Largest charge or discharge power (0: no BESS)."),
+	WT_CFG_DOUBLE("energy_wh", struct rp_bess_yaml, energy_wh, 0, 1e10, 0, 0,
+		      "Usable energy, Wh (starts full)."),
+	WT_CFG_DURATION_MS("response_ms", struct rp_bess_yaml, response_ms, 0, 10000, 20, 0,
+			   "Request-to-delivery dead time."),
 	WT_CFG_END,
 };
 
@@ -140,6 +177,10 @@ const struct wt_cfg_key rp_scenario_keys[] = {
 		   0, "Request arrivals that shape nodes with arrivals: true."),
 	WT_CFG_MAP("genset", struct rp_scenario, genset, struct rp_genset_yaml, genset_keys, 0,
 		   "Generator model fed with the site's draw."),
+	WT_CFG_MAP("miners", struct rp_scenario, miners, struct rp_miners_yaml, miners_keys, 0,
+		   "Miner fleet leased by the cluster as the genset's counterweight."),
+	WT_CFG_MAP("bess", struct rp_scenario, bess, struct rp_bess_yaml, bess_keys, 0,
+		   "BESS on the generator's bus."),
 	WT_CFG_MAP("damper", struct rp_scenario, damper, struct tier_cfg_damper,
 		   tier_cfg_damper_keys, 0, "Damper of the generated rack and cluster configs."),
 	WT_CFG_LIST("racks", struct rp_scenario, racks, n_racks, struct rp_rack_cfg, rack_keys, 1,
@@ -260,7 +301,37 @@ static int validate(struct wt_cfg_ctx *ctx, const void *p, void *arg)
 	if (s->training.high_w < s->training.low_w) {
 		wt_cfg_error(ctx, "training.high_w", "below low_w");
 	}
+	if (s->bess.power_w > 0 && !(s->bess.energy_wh > 0)) {
+		wt_cfg_error(ctx, "bess.energy_wh", "required (> 0) with bess.power_w");
+	}
+	if (s->bess.power_w == 0 && s->bess.energy_wh > 0) {
+		wt_cfg_error(ctx, "bess.power_w", "required (> 0) with bess.energy_wh");
+	}
+	if (s->bess.energy_wh > 0 && s->bess.energy_wh < 0.01) {
+		wt_cfg_error(ctx, "bess.energy_wh", "%g Wh, at least 0.01", s->bess.energy_wh);
+	}
+	if ((uint64_t)s->miners.units * s->miners.unit_w > WT_WATTS_MAX) {
+		wt_cfg_error(ctx, "miners.units", "%u x %u W is more than %llu W", s->miners.units,
+			     s->miners.unit_w, (unsigned long long)WT_WATTS_MAX);
+	}
+	if (s->genset.setpoint_pct > 0 && s->genset.setpoint_pct < s->genset.min_load_pct) {
+		wt_cfg_error(ctx, "genset.setpoint_pct", "%g %% is below min_load_pct %g %%",
+			     s->genset.setpoint_pct, s->genset.min_load_pct);
+	}
 	return 0;
+}
+
+/* A model's own validation failed after the schema passed: one error naming @key; frees @s. */
+static int one_error(struct rp_scenario *s, struct wt_cfg_errors *errs, const char *key,
+		     const char *msg)
+{
+	errs->count = 1;
+	errs->dropped = 0;
+	memset(&errs->e[0], 0, sizeof(errs->e[0]));
+	snprintf(errs->e[0].key, sizeof(errs->e[0].key), "%s", key);
+	snprintf(errs->e[0].msg, sizeof(errs->e[0].msg), "key '%s': %s", key, msg);
+	rp_scenario_free(s);
+	return WT_ECONFIG;
 }
 
 static int finish(struct rp_scenario *s, const char *dir, struct wt_cfg_errors *errs)
@@ -282,21 +353,39 @@ static int finish(struct rp_scenario *s, const char *dir, struct wt_cfg_errors *
 	if (s->budget_w == 0) {
 		s->budget_w = limits;
 	}
-	rated = s->genset.rated_w != 0 ? s->genset.rated_w : s->budget_w;
+	s->have_miners = s->miners.units > 0;
+	s->miners_w = (uint64_t)s->miners.units * s->miners.unit_w;
+	if (s->have_miners) {
+		wt_miners_cfg_init(&s->mcfg);
+		s->mcfg.n_units = s->miners.units;
+		s->mcfg.unit_w = s->miners.unit_w;
+		s->mcfg.shed_latency_ms = (uint32_t)s->miners.shed_latency_ms;
+		s->mcfg.restore_latency_ms = (uint32_t)s->miners.restore_latency_ms;
+		s->mcfg.min_off_ms = (uint32_t)s->miners.min_off_ms;
+		if (wt_miners_cfg_validate(&s->mcfg, err, sizeof(err)) < 0) {
+			return one_error(s, errs, "miners", err);
+		}
+	}
+	s->have_bess = s->bess.power_w > 0;
+	if (s->have_bess) {
+		wt_bess_cfg_init(&s->bess_cfg, (double)s->bess.power_w, s->bess.energy_wh);
+		s->bess_cfg.response_ms = (double)s->bess.response_ms;
+		if (wt_bess_cfg_validate(&s->bess_cfg, err, sizeof(err)) < 0) {
+			return one_error(s, errs, "bess", err);
+		}
+	}
+	/* The set carries the GPUs' budget and the miners at full power. */
+	rated = s->genset.rated_w != 0 ? s->genset.rated_w : s->budget_w + s->miners_w;
 	wt_genset_cfg_init(&s->gcfg, (double)rated, s->genset.f_nominal_hz,
 			   (enum wt_iso8528_class)s->genset.iso_class);
 	s->gcfg.max_step_pct = s->genset.max_step_pct;
 	s->gcfg.inertia_h_s = s->genset.inertia_h_s;
 	s->gcfg.droop_pct = s->genset.droop_pct;
 	s->gcfg.governor_tau_s = s->genset.governor_tau_s;
+	s->gcfg.step_recovery_s = s->genset.step_recovery_s;
+	s->gcfg.min_load_pct = s->genset.min_load_pct;
 	if (wt_genset_cfg_validate(&s->gcfg, err, sizeof(err)) < 0) {
-		errs->count = 1;
-		errs->dropped = 0;
-		memset(&errs->e[0], 0, sizeof(errs->e[0]));
-		snprintf(errs->e[0].key, sizeof(errs->e[0].key), "genset");
-		snprintf(errs->e[0].msg, sizeof(errs->e[0].msg), "key 'genset': %s", err);
-		rp_scenario_free(s);
-		return WT_ECONFIG;
+		return one_error(s, errs, "genset", err);
 	}
 	return 0;
 }

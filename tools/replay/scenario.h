@@ -13,12 +13,16 @@
 #include <stdint.h>
 
 #include "tier_cfg.h"
+#include "wt/bess.h"
 #include "wt/breaker.h"
 #include "wt/cfg.h"
 #include "wt/genset.h"
+#include "wt/miners.h"
 
 #define RP_MAX_NODES 4096u
 #define RP_MAX_RACKS 256u
+/* Holder id of the virtual miner agent (a child of the cluster). */
+#define RP_MINERS_ID "miners"
 
 enum rp_source_kind {
 	RP_SRC_TRACE,	 /* ML.ENERGY CSV: relative_time_s,power_total_W */
@@ -80,6 +84,29 @@ struct rp_genset_yaml {
 	double inertia_h_s;
 	double droop_pct;
 	double governor_tau_s;
+	double step_recovery_s; /* least time between two maximum steps (the step window) */
+	double min_load_pct;	/* the set's minimum loading, % of rated */
+	double setpoint_pct;	/* loading the miners backfill towards (0: min_load_pct) */
+	bool orchestrated;	/* write a site: block (mode generator) into the cluster config;
+				 * implied by miners or bess */
+};
+
+/* The miner fleet leased by the cluster as its counterweight (units 0: none). One virtual miner
+ * agent (holder "miners", tier agent, class flexible) draws what wt/miners.h says for the
+ * target floor(lease cap / unit_w), in trace time. */
+struct rp_miners_yaml {
+	uint32_t units;
+	uint32_t unit_w;
+	uint64_t shed_latency_ms;
+	uint64_t restore_latency_ms;
+	uint64_t min_off_ms;
+};
+
+/* A BESS on the generator's bus (power_w 0: none). */
+struct rp_bess_yaml {
+	uint64_t power_w;
+	double energy_wh;
+	uint64_t response_ms;
 };
 
 struct rp_scenario {
@@ -95,6 +122,8 @@ struct rp_scenario {
 	struct rp_training_cfg training;
 	struct rp_arrivals_cfg arrivals;
 	struct rp_genset_yaml genset;
+	struct rp_miners_yaml miners;
+	struct rp_bess_yaml bess;
 	struct tier_cfg_damper damper;
 	struct rp_rack_cfg *racks;
 	size_t n_racks;
@@ -102,7 +131,18 @@ struct rp_scenario {
 	char dir[512]; /* directory of the scenario file */
 	size_t n_nodes;
 	struct wt_genset_cfg gcfg;
+	bool have_miners; /* miners.units > 0: mcfg is valid */
+	struct wt_miners_cfg mcfg;
+	bool have_bess; /* bess.power_w > 0: bess_cfg is valid */
+	struct wt_bess_cfg bess_cfg;
+	uint64_t miners_w; /* the fleet at full power (units x unit_w), 0 without miners */
 };
+
+/* Does the loopback cluster get a site: block (generator mode)? */
+static inline bool rp_scenario_orchestrated(const struct rp_scenario *s)
+{
+	return s->genset.orchestrated || s->have_miners || s->have_bess;
+}
 
 extern const struct wt_cfg_key rp_scenario_keys[];
 

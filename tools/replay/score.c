@@ -112,6 +112,23 @@ static void episode(bool now, bool *prev, uint64_t *count)
 
 void rp_plant_eval(const struct rp_scenario *s, const struct rp_alloc *a, struct rp_plant *out)
 {
+	rp_plant_eval_site(s, a, NULL, out);
+}
+
+/* Lowest of @v[k - win .. k]: the window's span is win steps, as in the step check below. */
+static double trailing_min(const double *v, size_t k, size_t win)
+{
+	double lo = v[k];
+
+	for (size_t j = k >= win ? k - win : 0; j < k; j++) {
+		lo = v[j] < lo ? v[j] : lo;
+	}
+	return lo;
+}
+
+void rp_plant_eval_site(const struct rp_scenario *s, const struct rp_alloc *a,
+			const double *miners_w, struct rp_plant *out)
+{
 	size_t n = a->n_steps;
 	double dt_ms = (double)s->step_ms;
 	struct wt_breaker_state *bs = wt_calloc(s->n_racks, sizeof(*bs));
@@ -129,6 +146,12 @@ void rp_plant_eval(const struct rp_scenario *s, const struct rp_alloc *a, struct
 	bool rec_counted = false;
 	double out_since = 0;
 	size_t idx = 0;
+	double *bus = wt_calloc(n ? n : 1, sizeof(double)); /* GPUs + miners, before the BESS */
+	size_t bess_win = (size_t)ceil(g->step_recovery_s * 1000.0 / dt_ms);
+	double setpoint = g->rated_w *
+			  (s->genset.setpoint_pct > 0 ? s->genset.setpoint_pct : g->min_load_pct) /
+			  100.0;
+	struct wt_bess_state bst;
 
 	memset(out, 0, sizeof(*out));
 	out->rack_trips = wt_calloc(s->n_racks, sizeof(uint64_t));
@@ -136,6 +159,10 @@ void rp_plant_eval(const struct rp_scenario *s, const struct rp_alloc *a, struct
 	out->rack_min_headroom_w = wt_calloc(s->n_racks, sizeof(double));
 	out->freq_hz = wt_calloc(n ? n : 1, sizeof(double));
 	out->site_w = wt_calloc(n ? n : 1, sizeof(double));
+	out->bess_w = wt_calloc(n ? n : 1, sizeof(double));
+	out->bess_min_soc = 1;
+	bess_win = bess_win ? bess_win : 1;
+	wt_bess_state_init(&bst, 1.0);
 	for (size_t r = 0; r < s->n_racks; r++) {
 		wt_breaker_state_init(&bs[r]);
 		out->rack_min_headroom_w[r] = INFINITY;
@@ -169,6 +196,28 @@ void rp_plant_eval(const struct rp_scenario *s, const struct rp_alloc *a, struct
 							      ? head
 							      : out->rack_min_headroom_w[r];
 		}
+		if (miners_w != NULL) {
+			site += miners_w[k];
+		}
+		bus[k] = site;
+		if (s->have_bess) {
+			double allowed = trailing_min(bus, k, bess_win) + max_step;
+			double req = site > allowed ? site - allowed : 0;
+			double got;
+
+			if (req == 0 && site < setpoint && bst.soc < 1.0) {
+				req = -s->bess_cfg.power_w / 20.0;
+			}
+			got = wt_bess_step(&s->bess_cfg, &bst, req, dt_ms / 1000.0);
+			out->bess_w[k] = got;
+			if (got > 0) {
+				out->bess_out_wh += got * dt_ms / 3.6e6;
+			}
+			out->bess_peak_w = got > out->bess_peak_w ? got : out->bess_peak_w;
+			out->bess_min_soc =
+				bst.soc < out->bess_min_soc ? bst.soc : out->bess_min_soc;
+			site = site - got > 0 ? site - got : 0;
+		}
 		out->site_w[k] = site;
 		out->site_max_w = site > out->site_max_w ? site : out->site_max_w;
 		if (k == 0) {
@@ -187,7 +236,9 @@ void rp_plant_eval(const struct rp_scenario *s, const struct rp_alloc *a, struct
 			for (size_t j = k >= win ? k - win : 0; j < k; j++) {
 				lo = out->site_w[j] < lo ? out->site_w[j] : lo;
 			}
-			episode(site - lo > max_step, &in_step, &out->step_violations);
+			/* 1 mW of slack: a BESS holding the set at exactly base + step
+			 * leaves float noise. */
+			episode(site - lo > max_step + 1e-3, &in_step, &out->step_violations);
 		}
 		{
 			double steady = wt_genset_steady_hz(g, &gs, site);
@@ -224,6 +275,7 @@ void rp_plant_eval(const struct rp_scenario *s, const struct rp_alloc *a, struct
 	wt_free(bs);
 	wt_free(rack);
 	wt_free(rack_of);
+	wt_free(bus);
 }
 
 void rp_plant_deinit(struct rp_plant *p)
@@ -233,6 +285,7 @@ void rp_plant_deinit(struct rp_plant *p)
 	WT_FREE(p->rack_min_headroom_w);
 	WT_FREE(p->freq_hz);
 	WT_FREE(p->site_w);
+	WT_FREE(p->bess_w);
 }
 
 static int cmp_double(const void *a, const void *b)

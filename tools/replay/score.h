@@ -72,9 +72,14 @@ struct rp_plant {
 	uint64_t dip_violations, overshoot_violations, step_violations, recovery_violations,
 		overload_violations;
 	uint64_t violations; /* sum of the five */
+	/* BESS (the scenario's bess:; zero without) */
+	double bess_out_wh;  /* energy delivered to the bus */
+	double bess_peak_w;  /* highest mean discharge over a step */
+	double bess_min_soc; /* lowest state of charge, 0..1 (1 without a BESS) */
 	/* series for the report (n_steps entries each), owned */
 	double *freq_hz;
-	double *site_w;
+	double *site_w; /* the generator's load: GPUs + miners - BESS */
+	double *bess_w; /* BESS output (+ discharge, - charge) */
 };
 
 /* Run the breakers and the generator over the draw @a (step s->step_ms). Breaker trips latch
@@ -84,6 +89,18 @@ struct rp_plant {
  * outside +-band/2 of the steady-state frequency longer than the class's recovery time.
  * Overload: episodes above the rating. */
 void rp_plant_eval(const struct rp_scenario *s, const struct rp_alloc *a, struct rp_plant *out);
+
+/* Same with the miners' draw per step @miners_w (n_steps entries; NULL: none) on the bus, and
+ * the scenario's BESS (if any) between the bus and the generator. The BESS rule is the cluster's
+ * (broker/cluster/site.c clu_site_observe), in trace time: with load = GPUs + miners and
+ * base = the lowest load over the trailing step window (genset.step_recovery_s: the steps
+ * k - T/step .. k, the same span convention as the step check), it is asked to discharge max(0,
+ * load - (base + max_step_pct of rated)); when it is not discharging and the load is below the
+ * set-point (genset.setpoint_pct, else min_load_pct) it recharges at a twentieth of its power.
+ * wt_bess_step() owns power, energy (never more than it holds, starting full) and response time;
+ * the generator sees load - BESS (>= 0). */
+void rp_plant_eval_site(const struct rp_scenario *s, const struct rp_alloc *a,
+			const double *miners_w, struct rp_plant *out);
 
 void rp_plant_deinit(struct rp_plant *p);
 

@@ -32,6 +32,9 @@ int rp_site_start(struct rp_site *site, const struct rp_scenario *s, const char 
 /* "127.0.0.1:PORT" of rack @r into @out. */
 void rp_site_rack_target(const struct rp_site *site, size_t r, char *out, size_t len);
 
+/* "127.0.0.1:PORT" of the cluster into @out (the miner agent's parent). */
+void rp_site_cluster_target(const struct rp_site *site, char *out, size_t len);
+
 /* SIGTERM every daemon and wait (10 s at most, then SIGKILL). Returns the number of daemons
  * that did not exit with status 0. */
 int rp_site_stop(struct rp_site *site);

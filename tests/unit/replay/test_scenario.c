@@ -112,11 +112,68 @@ static void test_refusals(void **state)
 		"key 'training.correlation' = 0.2 is out of range");
 }
 
+static void test_site_keys(void **state)
+{
+	static const char y[] = "genset: {setpoint_pct: 90, step_recovery_s: 5}\n"
+				"miners: {units: 4, unit_w: 2kW, shed_latency_ms: 100ms}\n"
+				"bess: {power_w: 3kW, energy_wh: 50}\n" RACK_A;
+	static const char plain[] = "duration: 10s\n" RACK_A;
+	struct rp_scenario s = { 0 };
+	struct wt_cfg_errors errs;
+
+	(void)state;
+	assert_int_equal(rp_scenario_load_buffer("site.yaml", ".", y, sizeof(y) - 1, &s, &errs), 0);
+	assert_true(s.have_miners);
+	assert_true(s.have_bess);
+	assert_true(rp_scenario_orchestrated(&s));
+	assert_int_equal(s.miners_w, 8000);
+	assert_int_equal(s.mcfg.n_units, 4);
+	assert_int_equal(s.mcfg.shed_latency_ms, 100);
+	assert_int_equal(s.mcfg.restore_latency_ms, 2000); /* defaults of the cluster's keys */
+	assert_int_equal(s.mcfg.min_off_ms, 10000);
+	assert_float_equal(s.bess_cfg.power_w, 3000, 0);
+	assert_float_equal(s.bess_cfg.response_ms, 20, 0);
+	/* The set carries the GPUs' budget and the miners at full power. */
+	assert_float_equal(s.gcfg.rated_w, 11600 + 8000, 0);
+	assert_float_equal(s.gcfg.step_recovery_s, 5, 0);
+	rp_scenario_free(&s);
+	/* Without miners: or bess: nothing changes and the cluster gets no site: block. */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(
+		rp_scenario_load_buffer("p.yaml", ".", plain, sizeof(plain) - 1, &s, &errs), 0);
+	assert_false(s.have_miners);
+	assert_false(s.have_bess);
+	assert_false(rp_scenario_orchestrated(&s));
+	assert_float_equal(s.gcfg.rated_w, 11600, 0);
+	rp_scenario_free(&s);
+}
+
+static void test_site_refusals(void **state)
+{
+	(void)state;
+	refused("bess: {power_w: 2kW}\n" RACK_A,
+		"bad.yaml:1: key 'bess.energy_wh': required (> 0) with bess.power_w");
+	refused("bess: {energy_wh: 10}\n" RACK_A,
+		"bad.yaml:1: key 'bess.power_w': required (> 0) with bess.energy_wh");
+	refused("bess: {power_w: 2kW, energy_wh: 10, response_ms: 20s}\n" RACK_A,
+		"key 'bess.response_ms'");
+	refused("miners: {units: 4, unit_w: 500}\n" RACK_A, "key 'miners.unit_w'");
+	refused("miners: {units: 200000}\n" RACK_A, "key 'miners.units'");
+	refused("miners: {units: 4, shed_latency_ms: 20min}\n" RACK_A,
+		"key 'miners.shed_latency_ms'");
+	refused("miners: {units: 4, bogus: 1}\n" RACK_A, "bad.yaml:1: unknown key");
+	refused("genset: {setpoint_pct: 20}\n" RACK_A,
+		"bad.yaml:1: key 'genset.setpoint_pct': 20 % is below min_load_pct 30 %");
+	refused("genset: {step_recovery_s: 601}\n" RACK_A, "key 'genset.step_recovery_s'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_good, setup),
 		cmocka_unit_test_setup(test_refusals, setup),
+		cmocka_unit_test_setup(test_site_keys, setup),
+		cmocka_unit_test_setup(test_site_refusals, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
