@@ -266,14 +266,10 @@ int clu_sched_admit(struct clu_sched *s, const struct clu_admit_req *req, uint64
 				 req->job_id);
 			return -EEXIST;
 		}
-		if (j->starting) {
-			plan_resp(j, now_ns, resp);
-		} else {
+		plan_resp(j, now_ns, resp);
+		for (uint32_t i = 0; !j->starting && i < resp->n_batches; i++) {
 			/* Already past its start plan: nothing left to wait for. */
-			plan_resp(j, now_ns, resp);
-			for (uint32_t i = 0; i < resp->n_batches; i++) {
-				resp->batches[i].not_before_ms = 0;
-			}
+			resp->batches[i].not_before_ms = 0;
 		}
 		return 0;
 	}

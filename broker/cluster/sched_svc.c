@@ -71,7 +71,6 @@ struct clu_svc {
 	struct svc_stream *streams;
 	int miner_idx; /* index of the miner agent among children, or -1 */
 	uint32_t miner_ceiling;
-	bool measured;	    /* the last observation came from rack reports */
 	uint32_t reporting; /* children whose reports made the last observation */
 	uint64_t settle_until_ns;
 	uint64_t calls;
@@ -88,6 +87,11 @@ static uint64_t unix_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int64_t unix_s(void)
+{
+	return (int64_t)(unix_ns() / 1000000000u);
 }
 
 static struct tier_parent *parent(const struct clu_svc *v)
@@ -113,6 +117,17 @@ static bool authorized(struct clu_svc *v, const char *identity, const char *meth
 		    "refused method=%s identity=%s reason=no_scheduler_role (not in "
 		    "scheduler_api.clients)",
 		    method, identity[0] != '\0' ? identity : "-");
+	return false;
+}
+
+/* Count a unary call and check its caller; a refused call is answered here. */
+static bool call_allowed(struct clu_svc *v, struct wt_rpc_call *call, const char *method)
+{
+	v->calls++;
+	if (authorized(v, wt_rpc_call_identity(call), method)) {
+		return true;
+	}
+	wt_rpc_call_reply(call, WT_RPC_PERMISSION_DENIED, "scheduler role required", NULL, 0);
 	return false;
 }
 
@@ -168,18 +183,14 @@ static void on_admit(void *arg, struct wt_rpc_call *call, const uint8_t *req, si
 	uint64_t now = tier_now_ns();
 	int rc;
 
-	v->calls++;
-	if (!authorized(v, wt_rpc_call_identity(call), "AdmitJob")) {
-		wt_rpc_call_reply(call, WT_RPC_PERMISSION_DENIED, "scheduler role required", NULL,
-				  0);
+	if (!call_allowed(v, call, "AdmitJob")) {
 		return;
 	}
 	r = wt_malloc(sizeof(*r));
 	resp = wt_malloc(sizeof(*resp));
 	rc = clu_admit_req_decode(req, len, r, why, sizeof(why));
 	if (rc == 0) {
-		rc = clu_sched_admit(v->sched, r, now, (int64_t)(unix_ns() / 1000000000u), resp,
-				     why, sizeof(why));
+		rc = clu_sched_admit(v->sched, r, now, unix_s(), resp, why, sizeof(why));
 	} else {
 		rc = -EINVAL;
 	}
@@ -210,10 +221,7 @@ static void on_release(void *arg, struct wt_rpc_call *call, const uint8_t *req, 
 	size_t blen = 0;
 	int rc;
 
-	v->calls++;
-	if (!authorized(v, wt_rpc_call_identity(call), "ReleaseJob")) {
-		wt_rpc_call_reply(call, WT_RPC_PERMISSION_DENIED, "scheduler role required", NULL,
-				  0);
+	if (!call_allowed(v, call, "ReleaseJob")) {
 		return;
 	}
 	rc = clu_release_req_decode(req, len, id, sizeof(id), why, sizeof(why));
@@ -291,7 +299,7 @@ static int site_state(struct clu_svc *v, const struct clu_watch_req *w, bool tak
 		view.bess.max_discharge_w = sat32(sc->bess.power_w);
 		view.bess.max_charge_w = sat32(sc->bess.power_w);
 	}
-	view.capacity_w = clu_site_capacity_at(v->site, (int64_t)(unix_ns() / 1000000000u));
+	view.capacity_w = clu_site_capacity_at(v->site, unix_s());
 	view.floors_w = st.children_floor_w;
 	view.granted_w = st.granted_w;
 	view.reserved_w = clu_sched_reserved_w(v->sched);
@@ -323,10 +331,7 @@ static void on_get_site(void *arg, struct wt_rpc_call *call, const uint8_t *req,
 	size_t blen = 0;
 	int rc;
 
-	v->calls++;
-	if (!authorized(v, wt_rpc_call_identity(call), "GetSite")) {
-		wt_rpc_call_reply(call, WT_RPC_PERMISSION_DENIED, "scheduler role required", NULL,
-				  0);
+	if (!call_allowed(v, call, "GetSite")) {
 		return;
 	}
 	if (clu_get_site_req_decode(req, len, &w, why, sizeof(why)) < 0) {
@@ -508,30 +513,23 @@ static void watch_closed(void *arg, struct wt_rpc_sstream *ss, enum wt_rpc_code 
 
 static void observe(struct clu_svc *v, uint64_t now)
 {
-	struct wt_status st = { 0 };
+	const struct tier_parent *tp = parent(v);
+	uint32_t n = pool_child_count(tier_parent_pool(tp)), n_conn = 0;
 	double gpu_w = -1, miners_w = -1;
 	uint64_t before;
-	uint32_t n_conn = 0;
-	bool any = false;
+	bool any;
 
-	tier_parent_status(parent(v), now, true, &st);
-	for (size_t i = 0; i < st.n_children; i++) {
-		const struct wt_child_status *c = &st.children[i];
-
-		if ((int)i == v->miner_idx) {
-			if (c->connected) {
-				miners_w = c->measured_w;
-			}
-			continue;
-		}
-		if (c->connected) {
-			any = true;
-			n_conn++;
-			gpu_w = (gpu_w < 0 ? 0 : gpu_w) + c->measured_w;
-		}
+	/* Connected children only: the parent's running sum already leaves the others out. */
+	for (uint32_t i = 0; i < n; i++) {
+		n_conn += tier_parent_child_connected(tp, i) ? 1u : 0u;
 	}
-	n_conn += miners_w >= 0 ? 1u : 0u;
-	wt_free(st.children);
+	if (v->miner_idx >= 0 && tier_parent_child_connected(tp, (uint32_t)v->miner_idx)) {
+		miners_w = tier_parent_child_measured_w(tp, (uint32_t)v->miner_idx);
+	}
+	any = n_conn > (miners_w >= 0 ? 1u : 0u);
+	if (any) {
+		gpu_w = (double)tier_parent_measured_w(tp) - (miners_w >= 0 ? miners_w : 0);
+	}
 	if (n_conn != v->reporting) {
 		/* A child appeared or vanished: its share of the sum is no load step, nor are its
 		 * own children joining it over the next moments. Settle, then judge. */
@@ -543,12 +541,11 @@ static void observe(struct clu_svc *v, uint64_t now)
 	if (now < v->settle_until_ns) {
 		clu_site_monitor_reset(v->site);
 	}
-	v->measured = any;
 	if (!any) {
 		gpu_w = clu_sched_gpu_w(v->sched, now);
 	}
 	/* The counterweight acts on what it sees before the monitor judges it. */
-	clu_site_follow(v->site, now, (int64_t)(unix_ns() / 1000000000u), gpu_w);
+	clu_site_follow(v->site, now, unix_s(), gpu_w);
 	before = clu_site_stats(v->site)->violations;
 	clu_site_observe(v->site, now, gpu_w, miners_w);
 	if (clu_site_stats(v->site)->violations != before) {

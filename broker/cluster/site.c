@@ -28,6 +28,12 @@ static bool has_miners(const struct clu_site *s)
 	return s->cfg.miners.n_units > 0;
 }
 
+/* Power of one miner unit, or 0 on a site without miners. */
+static uint32_t unit_w_of(const struct clu_site *s)
+{
+	return has_miners(s) ? s->cfg.miners.unit_w : 0;
+}
+
 static bool has_bess(const struct clu_site *s)
 {
 	return s->cfg.bess.power_w > 0;
@@ -366,9 +372,7 @@ static uint32_t units_for(const struct clu_site *s, uint64_t gross, uint32_t on)
 /* The rise of @g GPUs net of the miner units shed with it. */
 static double net_of(const struct clu_site *s, uint64_t g, uint64_t dw, uint32_t on)
 {
-	uint32_t unit_w = has_miners(s) ? s->cfg.miners.unit_w : 0;
-
-	return (double)(g * dw) - (double)units_for(s, g * dw, on) * unit_w;
+	return (double)(g * dw) - (double)units_for(s, g * dw, on) * unit_w_of(s);
 }
 
 int clu_site_plan(const struct clu_site *s, uint64_t now_ns, uint32_t gpus, int32_t dw_per_gpu,
@@ -412,8 +416,7 @@ int clu_site_plan(const struct clu_site *s, uint64_t now_ns, uint32_t gpus, int3
 		/* While the ramp limits, wait for a worthwhile batch (an eighth of a step, or all
 		 * that is left) rather than trickling GPUs out one per millisecond. */
 		{
-			double left = (double)remaining * (double)dw -
-				      (double)c->on * (has_miners(s) ? s->cfg.miners.unit_w : 0);
+			double left = (double)remaining * (double)dw - (double)c->on * unit_w_of(s);
 			double min_w = (double)s->step_w / 8.0;
 
 			if (left < min_w) {
@@ -425,9 +428,7 @@ int clu_site_plan(const struct clu_site *s, uint64_t now_ns, uint32_t gpus, int3
 			}
 		}
 		/* The most GPUs whose rise, net of the units shed with it, fits. */
-		g = (uint64_t)((avail +
-				(double)c->on * (has_miners(s) ? s->cfg.miners.unit_w : 0)) /
-			       (double)dw);
+		g = (uint64_t)((avail + (double)c->on * unit_w_of(s)) / (double)dw);
 		if (g > remaining) {
 			g = remaining;
 		}
@@ -457,8 +458,7 @@ int clu_site_plan(const struct clu_site *s, uint64_t now_ns, uint32_t gpus, int3
 					      .lead_ns = u > 0 ? shed_ns : 0,
 					      .gpus = (uint32_t)g,
 					      .shed = (uint32_t)u };
-		cursor_push(s, c, c->t,
-			    (double)(g * dw - u * (has_miners(s) ? s->cfg.miners.unit_w : 0)));
+		cursor_push(s, c, c->t, net_of(s, g, dw, c->on));
 		c->on -= (uint32_t)u;
 		remaining -= (uint32_t)g;
 		nb++;
@@ -577,7 +577,7 @@ static void restore_to(struct clu_site *s, uint64_t now_ns, uint32_t want)
 void clu_site_commit(struct clu_site *s, uint64_t now_ns, int32_t dw_per_gpu,
 		     const struct clu_batch *b, uint32_t n)
 {
-	uint32_t unit_w = has_miners(s) ? s->cfg.miners.unit_w : 0;
+	uint32_t unit_w = unit_w_of(s);
 
 	for (uint32_t i = 0; i < n; i++) {
 		int64_t gross = (int64_t)b[i].gpus * dw_per_gpu;
@@ -697,14 +697,21 @@ void clu_site_advance(struct clu_site *s, uint64_t now_ns)
 	}
 }
 
+/* Append to a ring of @cap samples, dropping the oldest when full. */
+static void ring_push(struct clu_obs *ring, uint32_t cap, uint32_t *head, uint32_t *len, uint64_t t,
+		      double w)
+{
+	if (*len == cap) {
+		*head = (*head + 1) % cap;
+		(*len)--;
+	}
+	ring[(*head + *len) % cap] = (struct clu_obs){ t, w };
+	(*len)++;
+}
+
 static void hist_push(struct clu_site *s, uint64_t t, double w)
 {
-	if (s->h_len == CLU_SITE_HISTORY) {
-		s->h_head = (s->h_head + 1) % CLU_SITE_HISTORY;
-		s->h_len--;
-	}
-	s->hist[(s->h_head + s->h_len) % CLU_SITE_HISTORY] = (struct clu_obs){ t, w };
-	s->h_len++;
+	ring_push(s->hist, CLU_SITE_HISTORY, &s->h_head, &s->h_len, t, w);
 }
 
 static const struct clu_obs *hist_at(const struct clu_site *s, uint32_t i)
@@ -731,6 +738,8 @@ static void monitor(struct clu_site *s, uint64_t t, double w)
 {
 	bool bad = false;
 	char why[160] = "";
+	double ramp_span;
+	uint64_t keep;
 
 	for (uint32_t i = 0; i < s->h_len && !bad; i++) {
 		const struct clu_obs *o = hist_at(s, i);
@@ -759,16 +768,12 @@ static void monitor(struct clu_site *s, uint64_t t, double w)
 	}
 	/* Drop samples older than the longest span a check can fail over: window, or the time
 	 * the ramp needs to make up one step. */
-	while (s->h_len > 0) {
-		uint64_t keep = s->window_ns;
-		double ramp_span = s->ramp_w_per_s > 0 ? (double)s->step_w / s->ramp_w_per_s : 0;
-
-		if (ramp_span * NS_PER_S > (double)keep) {
-			keep = (uint64_t)(ramp_span * NS_PER_S);
-		}
-		if (hist_at(s, 0)->t_ns + keep >= t) {
-			break;
-		}
+	keep = s->window_ns;
+	ramp_span = s->ramp_w_per_s > 0 ? (double)s->step_w / s->ramp_w_per_s : 0;
+	if (ramp_span * NS_PER_S > (double)keep) {
+		keep = (uint64_t)(ramp_span * NS_PER_S);
+	}
+	while (s->h_len > 0 && hist_at(s, 0)->t_ns + keep < t) {
 		s->h_head = (s->h_head + 1) % CLU_SITE_HISTORY;
 		s->h_len--;
 	}
@@ -785,12 +790,7 @@ static double smooth(struct clu_site *s, uint64_t now_ns, double w)
 	if (span == 0) {
 		return w;
 	}
-	if (s->raw_len == CLU_SITE_RAW) {
-		s->raw_head = (s->raw_head + 1) % CLU_SITE_RAW;
-		s->raw_len--;
-	}
-	s->raw[(s->raw_head + s->raw_len) % CLU_SITE_RAW] = (struct clu_obs){ now_ns, w };
-	s->raw_len++;
+	ring_push(s->raw, CLU_SITE_RAW, &s->raw_head, &s->raw_len, now_ns, w);
 	for (uint32_t i = 0; i < s->raw_len; i++) {
 		const struct clu_obs *o = &s->raw[(s->raw_head + i) % CLU_SITE_RAW];
 

@@ -721,6 +721,11 @@ bool tier_parent_child_connected(const struct tier_parent *tp, uint32_t idx)
 	return idx < tp->n && tp->children[idx].sess != NULL;
 }
 
+uint32_t tier_parent_child_measured_w(const struct tier_parent *tp, uint32_t idx)
+{
+	return idx < tp->n ? tp->children[idx].measured_avg_w : 0;
+}
+
 static uint32_t sat32(uint64_t v)
 {
 	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;

@@ -146,4 +146,7 @@ int tier_parent_child_index(const struct tier_parent *tp, const char *id);
 /* Is child @idx connected (a session has said Hello for it)? */
 bool tier_parent_child_connected(const struct tier_parent *tp, uint32_t idx);
 
+/* Child @idx's last reported mean draw, W (0 when it is not connected or unknown). */
+uint32_t tier_parent_child_measured_w(const struct tier_parent *tp, uint32_t idx);
+
 #endif
