@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The runtime core: the completion queue, the CQ thread, and its hand-off to the libuv loop.
  *
- * The CQ thread blocks in grpc_completion_queue_next() and appends {tag, ok} to the hand-off
- * queue (handoff.c), which wakes the loop with uv_async_send() when it goes from empty to
- * non-empty; the loop drains it and dispatches every entry. The CQ thread never dereferences a
- * tag and never touches project state.
- *
- * Not done here, on purpose: letting the loop also poll the queue with a zero deadline while
- * traffic flows. It cut the median latency in a first measurement, but with two pollers on one
- * queue gRPC 1.51 lost its poller hand-over and a stream hung (tools/bench/echo, 2026-11-21),
- * and on shared cores the spinning loop made tails worse. */
+ * Exactly one thread polls the completion queue at a time; it holds the "poller token".
+ *   - Idle: the CQ thread holds it and blocks in grpc_completion_queue_next(). A completion
+ *     is appended to the hand-off queue (handoff.c), which wakes the loop with
+ *     uv_async_send(); the loop dispatches it. The CQ thread never dereferences a tag.
+ *   - Busy: with that first completion the CQ thread also passes the token to the loop and
+ *     waits. The loop then polls the queue itself from a uv_idle handle, blocking at most
+ *     poll_slice_us in gRPC's own epoll (in 1.51 the caller of cq_next drives the network I/O)
+ *     so its timers and handles still run, and dispatches each completion at once: no thread
+ *     hop, no eventfd, the same path as handlers on the CQ thread. After poll_hold_us without
+ *     a completion it passes the token back and the loop sleeps in libuv again.
+ * Two threads never poll at once: an earlier attempt let the loop poll with a zero deadline
+ * while the CQ thread also blocked in cq_next, and gRPC 1.51 lost its poller hand-over and a
+ * stream hung (tools/bench/echo, 2026-11-21). All project state stays on the loop thread. */
 #include "rpc_internal.h"
 
 #include <errno.h>
@@ -190,20 +194,48 @@ int wt__rpc_start_batch(struct wt_rpc *rt, grpc_call *call, const grpc_op *ops, 
 
 /* ---- the CQ thread ------------------------------------------------------------------- */
 
+/* Wait while the loop holds the token. Returns false when the thread must end (the loop saw
+ * the queue shut down). */
+static bool cq_thread_take_token(struct wt_rpc *rt)
+{
+	bool run;
+
+	uv_mutex_lock(&rt->tok_mu);
+	while (rt->tok_loop && !rt->tok_exit) {
+		uv_cond_wait(&rt->tok_cv, &rt->tok_mu);
+	}
+	run = !rt->tok_exit;
+	uv_mutex_unlock(&rt->tok_mu);
+	return run;
+}
+
 static void cq_thread_main(void *arg)
 {
 	struct wt_rpc *rt = arg;
 
 	for (;;) {
-		grpc_event ev = grpc_completion_queue_next(
-			rt->cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
+		grpc_event ev;
+
+		if (!cq_thread_take_token(rt)) {
+			wt__handoff_end(&rt->ho);
+			return;
+		}
+		ev = grpc_completion_queue_next(rt->cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
 		if (ev.type == GRPC_QUEUE_SHUTDOWN) {
 			wt__handoff_end(&rt->ho);
 			return;
 		}
-		if (ev.type == GRPC_OP_COMPLETE) {
-			wt__handoff_push(&rt->ho, ev.tag, ev.success != 0);
+		if (ev.type != GRPC_OP_COMPLETE) {
+			continue;
 		}
+		if (rt->poll_on) {
+			/* Traffic: the loop polls from now on. The token changes hands before the
+			 * push, so the loop starts polling only after it dispatched this event. */
+			uv_mutex_lock(&rt->tok_mu);
+			rt->tok_loop = true;
+			uv_mutex_unlock(&rt->tok_mu);
+		}
+		wt__handoff_push(&rt->ho, ev.tag, ev.success != 0);
 	}
 }
 
@@ -212,6 +244,93 @@ static void cq_thread_main(void *arg)
 static void dispatch(struct wt_rpc *rt, struct wt__rpc_op *op, bool ok)
 {
 	op->cb(op, ok);
+}
+
+static void give_token_back(struct wt_rpc *rt, bool exit)
+{
+	uv_idle_stop(&rt->idle);
+	rt->polling = false;
+	uv_mutex_lock(&rt->tok_mu);
+	rt->tok_loop = false;
+	rt->tok_exit = exit;
+	uv_cond_signal(&rt->tok_cv);
+	uv_mutex_unlock(&rt->tok_mu);
+}
+
+/* Most completions one idle callback dispatches before libuv runs its timers and handles. */
+#define POLL_BATCH_MAX 64
+
+static void on_idle_poll(uv_idle_t *idle);
+
+/* How long the loop may sleep in gRPC's epoll now: until its next timer is due, at most one
+ * slice. uv_backend_timeout() answers 0 while an idle handle runs, so ours is stopped for the
+ * question (the project starts no other idle handle). */
+static int64_t poll_wait_ns(struct wt_rpc *rt)
+{
+	int ms;
+
+	uv_idle_stop(&rt->idle);
+	ms = uv_backend_timeout(rt->loop);
+	uv_idle_start(&rt->idle, on_idle_poll);
+	if (ms < 0 || (uint64_t)ms * 1000000u > rt->slice_ns) {
+		return (int64_t)rt->slice_ns;
+	}
+	return (int64_t)ms * 1000000;
+}
+
+static void on_idle_poll(uv_idle_t *idle)
+{
+	struct wt_rpc *rt = idle->data;
+	uint64_t now;
+	unsigned n = 0;
+
+	while (n < POLL_BATCH_MAX) {
+		/* The first poll may sleep in gRPC's epoll until the loop's next timer; the rest
+		 * only take what is ready. */
+		gpr_timespec dl =
+			n == 0 ? gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+					      gpr_time_from_nanos(poll_wait_ns(rt), GPR_TIMESPAN))
+			       : gpr_inf_past(GPR_CLOCK_MONOTONIC);
+		grpc_event ev = grpc_completion_queue_next(rt->cq, dl, NULL);
+
+		if (ev.type == GRPC_QUEUE_TIMEOUT) {
+			break;
+		}
+		if (ev.type == GRPC_QUEUE_SHUTDOWN) {
+			/* The CQ thread ends and announces it through the hand-off queue, whose
+			 * drain then finishes the close (on_handoff_end). */
+			give_token_back(rt, true);
+			return;
+		}
+		rt->stats.events_polled++;
+		n++;
+		dispatch(rt, ev.tag, ev.success != 0);
+	}
+	now = uv_hrtime();
+	if (n > 0) {
+		rt->last_event_ns = now;
+	} else if (now - rt->last_event_ns >= rt->hold_ns) {
+		rt->stats.poll_handbacks++;
+		give_token_back(rt, false);
+	}
+}
+
+/* After a hand-off: if the CQ thread passed the token, poll from the loop. */
+static void maybe_start_polling(struct wt_rpc *rt)
+{
+	bool mine;
+
+	if (!rt->poll_on || rt->polling) {
+		return;
+	}
+	uv_mutex_lock(&rt->tok_mu);
+	mine = rt->tok_loop;
+	uv_mutex_unlock(&rt->tok_mu);
+	if (mine) {
+		rt->polling = true;
+		rt->last_event_ns = uv_hrtime();
+		uv_idle_start(&rt->idle, on_idle_poll);
+	}
 }
 
 static void on_close_handle(uv_handle_t *h)
@@ -234,10 +353,13 @@ static void on_close_handle(uv_handle_t *h)
 
 static void close_handles(struct wt_rpc *rt)
 {
-	rt->pending_closes = 1;
-	/* The close callback finds the runtime through handle->data. */
+	rt->pending_closes = 2;
+	/* The close callbacks find the runtime through handle->data. */
 	rt->ho.async.data = rt;
 	wt__handoff_close(&rt->ho, on_close_handle);
+	uv_close((uv_handle_t *)&rt->idle, on_close_handle);
+	uv_cond_destroy(&rt->tok_cv);
+	uv_mutex_destroy(&rt->tok_mu);
 }
 
 /* The CQ thread saw GRPC_QUEUE_SHUTDOWN and every event before it was dispatched. */
@@ -258,6 +380,7 @@ static void on_handoff(void *arg, void *tag, bool ok)
 
 	rt->stats.events_handoff++;
 	dispatch(rt, tag, ok);
+	maybe_start_polling(rt);
 }
 
 /* gRPC reports a failed TLS handshake only in its log ("Handshake failed ..."), from its own
@@ -282,6 +405,16 @@ uint64_t wt_rpc_tls_handshake_failures(void)
 	return atomic_load(&tls_failures);
 }
 
+static void set_poll_opts(struct wt_rpc *rt, const struct wt_rpc_opts *opts)
+{
+	uint32_t hold = opts != NULL ? opts->poll_hold_us : 0;
+	uint32_t slice = opts != NULL ? opts->poll_slice_us : 0;
+
+	rt->poll_on = hold != WT_RPC_POLL_OFF;
+	rt->hold_ns = 1000ull * (hold > 0 ? hold : WT_RPC_POLL_HOLD_US_DEFAULT);
+	rt->slice_ns = 1000ull * (slice > 0 ? slice : WT_RPC_POLL_SLICE_US_DEFAULT);
+}
+
 int wt_rpc_new(struct wt_rpc **out, uv_loop_t *loop, const struct wt_rpc_opts *opts)
 {
 	struct wt_rpc *rt = wt_calloc(1, sizeof(*rt));
@@ -295,6 +428,11 @@ int wt_rpc_new(struct wt_rpc **out, uv_loop_t *loop, const struct wt_rpc_opts *o
 	}
 	grpc_init();
 	rt->cq = grpc_completion_queue_create_for_next(NULL);
+	uv_mutex_init(&rt->tok_mu);
+	uv_cond_init(&rt->tok_cv);
+	uv_idle_init(loop, &rt->idle);
+	rt->idle.data = rt;
+	set_poll_opts(rt, opts);
 	wt__handoff_init(&rt->ho, loop,
 			 opts != NULL && opts->handoff_cap > 0 ? opts->handoff_cap : HANDOFF_CAP,
 			 on_handoff, on_handoff_end, rt);
@@ -376,5 +514,6 @@ void wt_rpc_get_stats(const struct wt_rpc *rt, struct wt_rpc_stats *out)
 {
 	*out = rt->stats;
 	out->wakeups = rt->ho.drains;
+	out->poll_handbacks = rt->stats.poll_handbacks;
 	out->calls_live = rt->calls_live;
 }

@@ -39,6 +39,17 @@ struct wt_rpc {
 	bool thread_started;
 	struct wt__handoff ho;
 
+	/* The poller token (rpc_cq.c): exactly one thread calls grpc_completion_queue_next() at a
+	 * time. tok_mu guards tok_loop and tok_exit; the rest is the loop's alone. */
+	uv_mutex_t tok_mu;
+	uv_cond_t tok_cv;
+	bool tok_loop; /* the loop holds the token (the CQ thread waits for it) */
+	bool tok_exit; /* the loop saw the queue shut down: the CQ thread must end */
+	bool poll_on;  /* loop polling enabled at all */
+	bool polling;  /* the idle handle is running */
+	uv_idle_t idle;
+	uint64_t hold_ns, slice_ns, last_event_ns;
+
 	struct wt__rpc_link servers;
 	struct wt__rpc_link channels;
 	uint64_t calls_live; /* grpc_call objects not yet unref'd */

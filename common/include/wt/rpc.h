@@ -78,10 +78,25 @@ struct wt_rpc_opts {
 	/* Entries of the CQ thread -> loop hand-off queue; when full, the CQ thread waits for
 	 * the loop (back-pressure). 0 (and a NULL opts pointer): 4096. */
 	uint32_t handoff_cap;
+	/* While traffic flows the loop itself takes completions from the queue (no thread hop);
+	 * after this long without one it hands polling back to the CQ thread and sleeps in libuv.
+	 * 0 (and a NULL opts pointer): WT_RPC_POLL_HOLD_US_DEFAULT; WT_RPC_POLL_OFF: never (every
+	 * completion crosses the hand-off queue). */
+	uint32_t poll_hold_us;
+	/* Longest the loop sleeps in one poll of the queue (it never sleeps past its next
+	 * timer): the most its other handles (signals, HTTP, thread-pool completions) wait while
+	 * it polls. 0: WT_RPC_POLL_SLICE_US_DEFAULT. */
+	uint32_t poll_slice_us;
 };
 
+#define WT_RPC_POLL_OFF		     UINT32_MAX
+#define WT_RPC_POLL_HOLD_US_DEFAULT  1000000u
+#define WT_RPC_POLL_SLICE_US_DEFAULT 5000u
+
 /* Create the runtime on @loop: initialises gRPC, creates the completion queue, starts the CQ
- * thread. @opts may be NULL for defaults. *out is written only on success. */
+ * thread. @opts may be NULL for defaults. *out is written only on success. Meant as one per
+ * loop: while the loop polls the queue it runs a uv_idle handle and sleeps only when that is
+ * the loop's only idle handle (two runtimes polling one loop stay correct but spin). */
 int wt_rpc_new(struct wt_rpc **out, uv_loop_t *loop, const struct wt_rpc_opts *opts);
 
 typedef void wt_rpc_closed_cb(void *arg);
@@ -95,7 +110,9 @@ void wt_rpc_close(struct wt_rpc *rt, wt_rpc_closed_cb *cb, void *arg);
 /* Counters for benchmarks and /metrics. */
 struct wt_rpc_stats {
 	uint64_t events_handoff; /* completions delivered by the CQ thread */
+	uint64_t events_polled;	 /* completions the loop took from the queue itself */
 	uint64_t wakeups;	 /* loop wakeups (drains of the hand-off queue) */
+	uint64_t poll_handbacks; /* times the loop gave polling back to the CQ thread */
 	uint64_t calls_live;
 };
 

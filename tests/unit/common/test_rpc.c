@@ -63,6 +63,11 @@ struct fixture {
 
 static size_t alloc_max;
 
+/* The runtime's options for every test of the group being run: main() runs the group once
+ * with the loop polling the queue while traffic flows (the default) and once with every
+ * completion crossing the hand-off queue. */
+static struct wt_rpc_opts g_opts;
+
 static void *track_malloc(size_t n)
 {
 	if (n > alloc_max) {
@@ -203,7 +208,7 @@ static void start_server(struct fixture *f, const struct wt_rpc_tls *tls, size_t
 	snprintf(f->target, sizeof(f->target), "127.0.0.1:%d", f->port);
 }
 
-static struct fixture *begin(void)
+static struct fixture *begin_opts(const struct wt_rpc_opts *opts)
 {
 	struct fixture *f = test_calloc(1, sizeof(*f));
 	static const struct wt_mem_hooks hooks = { track_malloc, track_calloc, track_realloc,
@@ -212,10 +217,15 @@ static struct fixture *begin(void)
 	wt_mem_set_hooks(&hooks);
 	wt_log_set_level(WT_LOG_LEVEL_WARN);
 	assert_int_equal(uv_loop_init(&f->loop), 0);
-	assert_int_equal(wt_rpc_new(&f->rt, &f->loop, NULL), 0);
+	assert_int_equal(wt_rpc_new(&f->rt, &f->loop, opts), 0);
 	uv_timer_init(&f->loop, &f->slow_timer);
 	f->slow_timer.data = f;
 	return f;
+}
+
+static struct fixture *begin(void)
+{
+	return begin_opts(&g_opts);
 }
 
 static void on_rt_closed(void *arg)
@@ -357,6 +367,18 @@ static void test_stream_many_in_order(void **state)
 	assert_int_equal(f->server_msgs, n);
 	assert_int_equal(f->client_msgs, n);
 	assert_true(f->in_order);
+	{
+		struct wt_rpc_stats st;
+
+		/* Which path the completions took is the mode under test. */
+		wt_rpc_get_stats(f->rt, &st);
+		assert_true(st.events_handoff >= 1);
+		if (g_opts.poll_hold_us == WT_RPC_POLL_OFF) {
+			assert_int_equal(st.events_polled, 0);
+		} else {
+			assert_true(st.events_polled > st.events_handoff);
+		}
+	}
 	assert_int_equal(f->streams_open, 1);
 	wt_rpc_cstream_stop(cs);
 	RUN_UNTIL(f, f->streams_closed == 1 && f->c_closed == 1, 5000);
@@ -532,7 +554,7 @@ static void test_stream_restarts(void **state)
 	uint32_t v = 7;
 
 	/* Server on its own runtime so it can be stopped while the client's keeps running. */
-	assert_int_equal(wt_rpc_new(&srv_rt, &f->loop, NULL), 0);
+	assert_int_equal(wt_rpc_new(&srv_rt, &f->loop, &g_opts), 0);
 	scfg.listen_addr = "127.0.0.1:0";
 	scfg.tls = insecure;
 	assert_int_equal(wt_rpc_server_new(&f->srv, srv_rt, &scfg), 0);
@@ -556,7 +578,7 @@ static void test_stream_restarts(void **state)
 
 	/* It comes back on the same port: the stream reopens by itself. */
 	f->rt_closed = false;
-	assert_int_equal(wt_rpc_new(&srv_rt, &f->loop, NULL), 0);
+	assert_int_equal(wt_rpc_new(&srv_rt, &f->loop, &g_opts), 0);
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", f->port);
 	scfg.listen_addr = addr;
 	assert_int_equal(wt_rpc_server_new(&f->srv, srv_rt, &scfg), 0);
@@ -690,6 +712,86 @@ static void test_mtls_refusals(void **state)
 	end(f);
 }
 
+static void count_tick(uv_timer_t *t)
+{
+	(*(unsigned *)t->data)++;
+}
+
+static void unary_n(struct fixture *f, struct wt_rpc_channel *ch, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int want = f->unary_done + 1;
+
+		assert_int_equal(
+			wt_rpc_unary(ch, ECHO_UNARY, (const uint8_t *)"x", 1, 2000, unary_done, f),
+			0);
+		RUN_UNTIL(f, f->unary_done == want, 5000);
+		assert_int_equal(f->unary_done, want);
+		assert_int_equal(f->unary_code, WT_RPC_OK);
+	}
+}
+
+/* The poller token. While the loop holds it, it sleeps in gRPC's epoll but never past its own
+ * next timer (a 1 s slice must not delay a 10 ms timer); after poll_hold_us without traffic
+ * it gives the token back to the CQ thread, which then delivers the next completion. */
+static void test_poller_token(void **state)
+{
+	struct wt_rpc_opts o = { .poll_hold_us = 10000000u, .poll_slice_us = 1000000u };
+	struct fixture *f = begin_opts(&o);
+	struct wt_rpc_channel *ch;
+	struct wt_rpc_stats st, st2;
+	uv_timer_t t;
+	unsigned ticks = 0;
+	uint64_t until;
+
+	start_server(f, &insecure, 0);
+	ch = channel(f, &insecure);
+	unary_n(f, ch, 3);
+	wt_rpc_get_stats(f->rt, &st);
+	assert_true(st.events_polled > 0);
+	assert_int_equal(st.poll_handbacks, 0);
+	/* No traffic for 300 ms: the loop keeps the token (10 s hold) and its timer runs. */
+	uv_timer_init(&f->loop, &t);
+	t.data = &ticks;
+	uv_timer_start(&t, count_tick, 10, 10);
+	until = uv_hrtime() + 300000000ull;
+	while (uv_hrtime() < until) {
+		uv_run(&f->loop, UV_RUN_ONCE);
+	}
+	uv_close((uv_handle_t *)&t, NULL);
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+	wt_rpc_get_stats(f->rt, &st2);
+	assert_int_equal(st2.poll_handbacks, 0);
+	assert_true(ticks >= 10); /* 30 nominal; one 1 s sleep in gRPC would allow 1 */
+	wt_rpc_channel_free(ch);
+	end(f);
+
+	/* A 20 ms hold: after 200 ms of silence the token is back with the CQ thread, and the
+	 * next call still completes (through the hand-off queue first). */
+	o.poll_hold_us = 20000u;
+	o.poll_slice_us = 0;
+	f = begin_opts(&o);
+	start_server(f, &insecure, 0);
+	ch = channel(f, &insecure);
+	unary_n(f, ch, 3);
+	uv_timer_init(&f->loop, &t);
+	uv_timer_start(&t, tick, 5, 5);
+	until = uv_hrtime() + 200000000ull;
+	while (uv_hrtime() < until) {
+		uv_run(&f->loop, UV_RUN_ONCE);
+	}
+	uv_close((uv_handle_t *)&t, NULL);
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+	wt_rpc_get_stats(f->rt, &st);
+	assert_true(st.poll_handbacks >= 1);
+	unary_n(f, ch, 3);
+	wt_rpc_get_stats(f->rt, &st2);
+	assert_true(st2.events_handoff > st.events_handoff);
+	assert_true(st2.events_polled > st.events_polled);
+	wt_rpc_channel_free(ch);
+	end(f);
+}
+
 static void test_codes(void **state)
 {
 	assert_int_equal(wt_rpc_code_from_err(0), WT_RPC_OK);
@@ -717,6 +819,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_mtls_valid_client),
 		cmocka_unit_test(test_mtls_refusals),
 	};
+	const struct CMUnitTest token_tests[] = {
+		cmocka_unit_test(test_poller_token),
+	};
+	int failed;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (argc == 3 && strcmp(argv[1], "--peer") == 0) {
@@ -725,5 +831,13 @@ int main(int argc, char **argv)
 	if (readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1) < 0) {
 		return 1;
 	}
-	return cmocka_run_group_tests(tests, setup_pki, teardown_pki);
+	/* Every test with the loop polling while traffic flows (the default), then with every
+	 * completion handed over by the CQ thread. */
+	g_opts.poll_hold_us = 0;
+	failed = cmocka_run_group_tests_name("rpc (loop polls)", tests, setup_pki, teardown_pki);
+	g_opts.poll_hold_us = WT_RPC_POLL_OFF;
+	failed +=
+		cmocka_run_group_tests_name("rpc (hand-off only)", tests, setup_pki, teardown_pki);
+	failed += cmocka_run_group_tests_name("rpc poller token", token_tests, NULL, NULL);
+	return failed;
 }
