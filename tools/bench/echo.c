@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <grpc/byte_buffer.h>
@@ -43,6 +44,8 @@ struct opts {
 	uint32_t warmup;  /* discarded round trips */
 	uint32_t streams; /* throughput streams */
 	double tput_s;	  /* throughput duration */
+	uint32_t gap_ms;  /* gapped latency: random idle [0, gap_ms) before each ping; 0: none */
+	uint32_t gap_msgs;
 	const char *json;
 	bool demo;
 };
@@ -318,7 +321,33 @@ static int cmp_u64(const void *a, const void *b)
 struct result {
 	double p50_us, p99_us, p999_us;
 	double msgs_per_s;
+	double gap_p50_us, gap_p99_us; /* with idle gaps between pings (--gap-ms) */
 };
+
+static void pcts(uint64_t *lat, uint64_t n, double *p50, double *p99, double *p999)
+{
+	qsort(lat, n, sizeof(*lat), cmp_u64);
+	*p50 = (double)lat[n / 2] / 1e3;
+	*p99 = (double)lat[(n * 99) / 100] / 1e3;
+	if (p999 != NULL) {
+		*p999 = (double)lat[(n * 999) / 1000] / 1e3;
+	}
+}
+
+/* Idle a random time in [0, gap_ms) ms (xorshift; the same sequence for both servers). */
+static void idle_gap(uint32_t gap_ms, uint64_t *seed)
+{
+	struct timespec ts;
+	uint64_t us;
+
+	*seed ^= *seed << 13;
+	*seed ^= *seed >> 7;
+	*seed ^= *seed << 17;
+	us = *seed % ((uint64_t)gap_ms * 1000u);
+	ts.tv_sec = (time_t)(us / 1000000u);
+	ts.tv_nsec = (long)(us % 1000000u) * 1000;
+	nanosleep(&ts, NULL);
+}
 
 static int client_run(int port, const struct opts *o, struct result *r, const char *name)
 {
@@ -331,7 +360,8 @@ static int client_run(int port, const struct opts *o, struct result *r, const ch
 	grpc_channel_args args = { 1, &arg };
 	grpc_channel *ch;
 	struct cstream *ss = wt_calloc(o->streams, sizeof(*ss));
-	uint64_t *lat = wt_calloc(o->msgs, sizeof(*lat));
+	uint64_t *lat = wt_calloc(o->msgs > o->gap_msgs ? o->msgs : o->gap_msgs, sizeof(*lat));
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
 	uint8_t payload[MSG_BYTES];
 	grpc_slice method = grpc_slice_from_static_string(METHOD);
 	uint64_t t0, total = 0, n_lat = 0;
@@ -349,13 +379,20 @@ static int client_run(int port, const struct opts *o, struct result *r, const ch
 		ss[i].first = true;
 	}
 
-	/* Phase 1: latency on stream 0 alone. Phase 2: throughput on all streams. */
-	for (int phase = 1; phase <= 2; phase++) {
-		uint32_t active = phase == 1 ? 1 : o->streams;
+	/* Phase 1: latency on stream 0 alone. Phase 2: throughput on all streams. Phase 3
+	 * (--gap-ms): latency on stream 0 with the client idle a random time before each ping,
+	 * so that the server sleeps between requests as a coordinator does between leases. */
+	for (int phase = 1; phase <= 3; phase++) {
+		uint32_t active = phase == 2 ? o->streams : 1;
+		uint32_t want = phase == 1 ? o->msgs : o->gap_msgs;
 		uint64_t end_ns = 0, rounds = 0;
 		bool stopping = false;
 		int inflight = 0;
 
+		if (phase == 3 && o->gap_ms == 0) {
+			break;
+		}
+		n_lat = 0;
 		for (uint32_t i = 0; i < active; i++) {
 			cs_round(&ss[i], payload);
 			inflight++;
@@ -394,28 +431,31 @@ static int client_run(int port, const struct opts *o, struct result *r, const ch
 			now = uv_hrtime();
 			inflight--;
 			rounds++;
-			if (phase == 1) {
-				if (rounds > o->warmup && n_lat < o->msgs) {
+			if (phase != 2) {
+				if ((phase == 3 || rounds > o->warmup) && n_lat < want) {
 					lat[n_lat++] = now - s->sent_ns;
 				}
-				stopping = n_lat >= o->msgs;
+				stopping = n_lat >= want;
 			} else {
 				stopping = now >= end_ns;
 				total++;
 			}
 			if (!stopping) {
+				if (phase == 3) {
+					idle_gap(o->gap_ms, &seed);
+				}
 				cs_round(s, payload);
 				inflight++;
 			}
 		}
-		if (phase == 2) {
+		if (phase == 1) {
+			pcts(lat, n_lat, &r->p50_us, &r->p99_us, &r->p999_us);
+		} else if (phase == 2) {
 			r->msgs_per_s = (double)total / ((double)(uv_hrtime() - t0) / 1e9);
+		} else {
+			pcts(lat, n_lat, &r->gap_p50_us, &r->gap_p99_us, NULL);
 		}
 	}
-	qsort(lat, n_lat, sizeof(*lat), cmp_u64);
-	r->p50_us = (double)lat[n_lat / 2] / 1e3;
-	r->p99_us = (double)lat[(n_lat * 99) / 100] / 1e3;
-	r->p999_us = (double)lat[(n_lat * 999) / 1000] / 1e3;
 
 	for (uint32_t i = 0; i < o->streams; i++) {
 		grpc_call_cancel(ss[i].call, NULL);
@@ -466,6 +506,9 @@ static void usage(FILE *f)
 		   "  --msgs N      latency samples (default 20000)\n"
 		   "  --streams N   concurrent streams for throughput, 1-64 (default 16)\n"
 		   "  --seconds S   throughput duration per server (default 3)\n"
+		   "  --gap-ms N    also latency with a random idle [0, N) ms before each\n"
+		   "                ping, servers asleep between requests (default 0: off)\n"
+		   "  --gap-msgs N  samples of that phase (default 1000)\n"
 		   "  --json FILE   also write the figures as JSON\n"
 		   "  --demo        a short run with an explanation (used by tools/quickstart "
 		   "demo)\n");
@@ -491,13 +534,14 @@ int main(int argc, char **argv)
 		{ "msgs", required_argument, NULL, 'm' },
 		{ "streams", required_argument, NULL, 's' },
 		{ "seconds", required_argument, NULL, 't' },
-
+		{ "gap-ms", required_argument, NULL, 'g' },
+		{ "gap-msgs", required_argument, NULL, 'G' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "demo", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { 20000, 2000, 16, 3.0, NULL, false };
+	struct opts o = { 20000, 2000, 16, 3.0, 0, 1000, NULL, false };
 	struct result r[2];
 	const char *names[2] = { "bare", "wt" };
 	uint32_t secs = 3;
@@ -518,6 +562,12 @@ int main(int argc, char **argv)
 		case 't':
 			bad = parse_u32(optarg, 1, 600, &secs);
 			o.tput_s = secs;
+			break;
+		case 'g':
+			bad = parse_u32(optarg, 0, 1000, &o.gap_ms);
+			break;
+		case 'G':
+			bad = parse_u32(optarg, 100, 1000000, &o.gap_msgs);
 			break;
 		case 'j':
 			o.json = optarg;
@@ -586,6 +636,12 @@ int main(int argc, char **argv)
 	printf("(ratio = wt / bare; latency: lower is better, throughput: higher is better;\n"
 	       " %u samples, %u streams, %.0f s throughput)\n",
 	       o.msgs, o.streams, o.tput_s);
+	if (o.gap_ms > 0) {
+		printf("with a random idle [0, %u) ms before each ping (%u samples): p50/p99 "
+		       "bare %.1f/%.1f us, wt %.1f/%.1f us\n",
+		       o.gap_ms, o.gap_msgs, r[0].gap_p50_us, r[0].gap_p99_us, r[1].gap_p50_us,
+		       r[1].gap_p99_us);
+	}
 	if (o.json != NULL) {
 		FILE *f = fopen(o.json, "w");
 
@@ -598,10 +654,13 @@ int main(int argc, char **argv)
 			"{\"echo_p50_us\": %.1f, \"echo_p99_us\": %.1f, \"echo_p999_us\": %.1f, "
 			"\"echo_msgs_per_s\": %.0f, \"wt_p50_us\": %.1f, \"wt_p99_us\": %.1f, "
 			"\"wt_p999_us\": %.1f, \"wt_msgs_per_s\": %.0f, \"p99_ratio\": %.3f, "
-			"\"msgs_per_s_ratio\": %.3f}\n",
+			"\"msgs_per_s_ratio\": %.3f, \"gap_ms\": %u, \"echo_gap_p50_us\": %.1f, "
+			"\"echo_gap_p99_us\": %.1f, \"wt_gap_p50_us\": %.1f, \"wt_gap_p99_us\": "
+			"%.1f}\n",
 			r[0].p50_us, r[0].p99_us, r[0].p999_us, r[0].msgs_per_s, r[1].p50_us,
 			r[1].p99_us, r[1].p999_us, r[1].msgs_per_s, r[1].p99_us / r[0].p99_us,
-			r[1].msgs_per_s / r[0].msgs_per_s);
+			r[1].msgs_per_s / r[0].msgs_per_s, o.gap_ms, r[0].gap_p50_us,
+			r[0].gap_p99_us, r[1].gap_p50_us, r[1].gap_p99_us);
 		fclose(f);
 	}
 	grpc_shutdown();
