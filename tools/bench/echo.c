@@ -8,6 +8,8 @@
  * in this process for both, so the difference between the rows is the server runtime alone.
  * Latency: one stream, ping-pong, one message in flight. Throughput: several streams, each
  * ping-pong, all in flight at once. Ratios are wt / bare, measured in the same run.
+ * Memory (--mem-streams): many open, mostly idle streams over a few connections, as a
+ * coordinator holds its children; the figure is the server process's VmRSS growth per stream.
  *
  * This tool is the one place outside common/src/rpc*.c that includes <grpc/...>: the bare
  * baseline is by definition raw gRPC. */
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,10 +37,13 @@
 #include "wt/mem.h"
 #include "wt/rpc.h"
 
-#define METHOD	     "/wattlease.bench.Echo/Stream"
-#define MAX_STREAMS  64
-#define MSG_BYTES    64
-#define MAX_MSG_SIZE (64 * 1024)
+#define METHOD	      "/wattlease.bench.Echo/Stream"
+#define MAX_STREAMS   64
+#define MSG_BYTES     64
+#define MAX_MSG_SIZE  (64 * 1024)
+#define MAX_MEM_ARGS  16
+#define MEM_BURST     128  /* streams opened (or renewed) at once in the memory phase */
+#define MEM_SETTLE_MS 1500 /* idle before each VmRSS reading */
 
 struct opts {
 	uint32_t msgs;	  /* latency samples */
@@ -48,6 +54,11 @@ struct opts {
 	uint32_t gap_msgs;
 	const char *json;
 	bool demo;
+	uint32_t mem_streams;  /* memory phase instead of latency/throughput; 0: off */
+	uint32_t mem_channels; /* connections the memory phase spreads its streams over */
+	const char *mem_args;  /* --mem-args as given, for the report */
+	grpc_arg bare_args[MAX_MEM_ARGS]; /* extra integer args of the bare server */
+	size_t n_bare_args;
 };
 
 /* ---- bare server: handlers on the CQ thread ---------------------------------------------- */
@@ -136,18 +147,20 @@ static void bare_recv(struct bare_call *c)
 	grpc_call_start_batch(c->call, &op, 1, &c->t_recv, NULL);
 }
 
-static int bare_server(int port_fd)
+static int bare_server(int port_fd, const struct opts *o)
 {
 	grpc_completion_queue *cq;
 	grpc_server *srv;
 	grpc_server_credentials *creds;
 	void *method;
-	grpc_arg arg = { GRPC_ARG_INTEGER,
-			 (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
-			 { .integer = MAX_MSG_SIZE } };
-	grpc_channel_args args = { 1, &arg };
+	grpc_arg arg[1 + MAX_MEM_ARGS] = { { GRPC_ARG_INTEGER,
+					     (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+					     { .integer = MAX_MSG_SIZE } } };
+	grpc_channel_args args = { 1 + o->n_bare_args, arg };
 	int port;
 
+	/* --mem-args go to this server only: the wt runtime has no hook for extra args. */
+	memcpy(&arg[1], o->bare_args, o->n_bare_args * sizeof(arg[0]));
 	grpc_init();
 	cq = grpc_completion_queue_create_for_next(NULL);
 	srv = grpc_server_create(&args, NULL);
@@ -180,6 +193,10 @@ static int bare_server(int port_fd)
 		switch (t->kind) {
 		case BARE_NEW:
 			bare_post_new(srv, method, cq);
+			/* The request metadata is not used: do not hold it (~0.5 KB) for the
+			 * life of the stream, as the wt runtime does not either. */
+			grpc_metadata_array_destroy(&c->md);
+			grpc_metadata_array_init(&c->md);
 			c->refs = 1; /* the close op */
 			op[0].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
 			op[0].data.recv_close_on_server.cancelled = &c->cancelled;
@@ -474,6 +491,282 @@ static int client_run(int port, const struct opts *o, struct result *r, const ch
 	return 0;
 }
 
+/* ---- memory: many open, mostly idle streams ---------------------------------------------- */
+
+struct mem_result {
+	long base_kb;  /* server up, one warm-up stream served (and cancelled) */
+	long chan_kb;  /* every channel connected and warmed by one stream (cancelled) */
+	long open_kb;  /* all streams open, one echo each */
+	long renew_kb; /* one more echo on every stream ("renewal") */
+	double bytes_per_channel;
+	double bytes_per_stream_open;
+	double bytes_per_stream;	   /* (renew - chan) / streams: the headline */
+	double bytes_per_stream_with_chan; /* (renew - base) / streams: connections included */
+};
+
+/* VmRSS of @pid in kB, or -1. */
+static long read_rss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL) {
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "VmRSS:", 6) == 0) {
+			kb = strtol(line + 6, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
+static long settle_rss_kb(pid_t pid)
+{
+	struct timespec ts = { MEM_SETTLE_MS / 1000, (MEM_SETTLE_MS % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+	return read_rss_kb(pid);
+}
+
+/* Complete @inflight round trips started by cs_round() on @cq. Returns 0 or -1. */
+static int mem_drain(grpc_completion_queue *cq, uint32_t inflight)
+{
+	while (inflight > 0) {
+		grpc_event ev =
+			grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
+		struct cstream *s;
+
+		if (ev.type != GRPC_OP_COMPLETE) {
+			continue;
+		}
+		if (!ev.success) {
+			fprintf(stderr, "bench: memory phase: stream failed\n");
+			return -1;
+		}
+		s = (struct cstream *)((uintptr_t)ev.tag & ~(uintptr_t)3);
+		if (((uintptr_t)ev.tag & 3u) == 1u) {
+			grpc_byte_buffer_destroy(s->send_bb);
+		} else if (s->recv_bb != NULL) {
+			grpc_byte_buffer_destroy(s->recv_bb);
+			s->recv_bb = NULL;
+		}
+		if (--s->pending == 0) {
+			inflight--;
+		}
+	}
+	return 0;
+}
+
+static void mem_stream_open(struct cstream *s, grpc_channel *ch, grpc_completion_queue *cq)
+{
+	grpc_slice method = grpc_slice_from_static_string(METHOD);
+
+	s->call = grpc_channel_create_call(ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, method, NULL,
+					   gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
+	grpc_metadata_array_init(&s->md_init);
+	grpc_metadata_array_init(&s->md_trail);
+	s->first = true;
+}
+
+static void mem_stream_close(struct cstream *s)
+{
+	if (s->call == NULL) {
+		return;
+	}
+	grpc_call_cancel(s->call, NULL);
+	grpc_call_unref(s->call);
+	grpc_metadata_array_destroy(&s->md_init);
+	grpc_metadata_array_destroy(&s->md_trail);
+	s->call = NULL;
+}
+
+/* One echo on each of @n streams from @ss, at most MEM_BURST in flight; streams whose call is
+ * not created yet are opened on channel (index % n_ch) first. */
+static int mem_rounds(struct cstream *ss, uint32_t n, grpc_channel **chs, uint32_t n_ch,
+		      grpc_completion_queue *cq, const uint8_t *payload)
+{
+	for (uint32_t i = 0; i < n; i += MEM_BURST) {
+		uint32_t end = i + MEM_BURST < n ? i + MEM_BURST : n;
+
+		for (uint32_t j = i; j < end; j++) {
+			if (ss[j].call == NULL) {
+				mem_stream_open(&ss[j], chs[j % n_ch], cq);
+			}
+			cs_round(&ss[j], payload);
+		}
+		if (mem_drain(cq, end - i) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Warm @ch with one stream that echoes once and is cancelled. */
+static int mem_warm(grpc_channel *ch, grpc_completion_queue *cq, const uint8_t *payload)
+{
+	struct cstream s = { 0 };
+	int rc = mem_rounds(&s, 1, &ch, 1, cq, payload);
+
+	mem_stream_close(&s);
+	return rc;
+}
+
+/* The memory phase against the server @pid listening on @port. Each channel gets its own
+ * connection (a local subchannel pool: channels with equal args share one otherwise). */
+static int mem_run(pid_t pid, int port, const struct opts *o, struct mem_result *r)
+{
+	char target[64];
+	grpc_completion_queue *cq = grpc_completion_queue_create_for_next(NULL);
+	grpc_arg arg[2] = {
+		{ GRPC_ARG_INTEGER,
+		  (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+		  { .integer = MAX_MSG_SIZE } },
+		{ GRPC_ARG_INTEGER, (char *)GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, { .integer = 1 } },
+	};
+	grpc_channel_args args = { 2, arg };
+	grpc_channel **chs = wt_calloc(o->mem_channels, sizeof(*chs));
+	struct cstream *ss = wt_calloc(o->mem_streams, sizeof(*ss));
+	uint8_t payload[MSG_BYTES];
+	int rc = -1;
+
+	memset(payload, 0xa5, sizeof(payload));
+	snprintf(target, sizeof(target), "127.0.0.1:%d", port);
+	for (uint32_t i = 0; i < o->mem_channels; i++) {
+		grpc_channel_credentials *creds = grpc_insecure_credentials_create();
+
+		chs[i] = grpc_channel_create(target, creds, &args);
+		grpc_channel_credentials_release(creds);
+	}
+	if (mem_warm(chs[0], cq, payload) < 0) {
+		goto out;
+	}
+	r->base_kb = settle_rss_kb(pid);
+	for (uint32_t i = 0; i < o->mem_channels; i++) {
+		if (mem_warm(chs[i], cq, payload) < 0) {
+			goto out;
+		}
+	}
+	r->chan_kb = settle_rss_kb(pid);
+	if (mem_rounds(ss, o->mem_streams, chs, o->mem_channels, cq, payload) < 0) {
+		goto out;
+	}
+	r->open_kb = settle_rss_kb(pid);
+	if (mem_rounds(ss, o->mem_streams, chs, o->mem_channels, cq, payload) < 0) {
+		goto out;
+	}
+	r->renew_kb = settle_rss_kb(pid);
+	if (r->base_kb < 0 || r->chan_kb < 0 || r->open_kb < 0 || r->renew_kb < 0) {
+		fprintf(stderr, "bench: cannot read VmRSS of pid %d\n", (int)pid);
+		goto out;
+	}
+	r->bytes_per_channel = o->mem_channels > 1 ? (double)(r->chan_kb - r->base_kb) * 1024.0 /
+							     (double)(o->mem_channels - 1)
+						   : 0.0;
+	r->bytes_per_stream_open =
+		(double)(r->open_kb - r->chan_kb) * 1024.0 / (double)o->mem_streams;
+	r->bytes_per_stream = (double)(r->renew_kb - r->chan_kb) * 1024.0 / (double)o->mem_streams;
+	r->bytes_per_stream_with_chan =
+		(double)(r->renew_kb - r->base_kb) * 1024.0 / (double)o->mem_streams;
+	rc = 0;
+out:
+	for (uint32_t i = 0; i < o->mem_streams; i++) {
+		mem_stream_close(&ss[i]);
+	}
+	for (uint32_t i = 0; i < o->mem_channels; i++) {
+		grpc_channel_destroy(chs[i]);
+	}
+	grpc_completion_queue_shutdown(cq);
+	while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL).type !=
+	       GRPC_QUEUE_SHUTDOWN) {
+	}
+	grpc_completion_queue_destroy(cq);
+	wt_free(ss);
+	wt_free(chs);
+	return rc;
+}
+
+static void mem_report(const struct opts *o, const struct mem_result *m, const char *const *names)
+{
+	printf("memory: %u streams on %u connections, server VmRSS (kB) and growth (bytes)\n",
+	       o->mem_streams, o->mem_channels);
+	printf("%-6s %9s %9s %9s %9s %10s %10s %10s %10s\n", "server", "base_kB", "chan_kB",
+	       "open_kB", "renew_kB", "B/conn", "B/str_open", "B/stream", "B/str+conn");
+	for (int i = 0; i < 2; i++) {
+		printf("%-6s %9ld %9ld %9ld %9ld %10.0f %10.0f %10.0f %10.0f\n", names[i],
+		       m[i].base_kb, m[i].chan_kb, m[i].open_kb, m[i].renew_kb,
+		       m[i].bytes_per_channel, m[i].bytes_per_stream_open, m[i].bytes_per_stream,
+		       m[i].bytes_per_stream_with_chan);
+	}
+	printf("%-6s %9s %9s %9s %9s %10.2f %10.2f %10.2f %10.2f\n", "ratio", "", "", "", "",
+	       m[1].bytes_per_channel / m[0].bytes_per_channel,
+	       m[1].bytes_per_stream_open / m[0].bytes_per_stream_open,
+	       m[1].bytes_per_stream / m[0].bytes_per_stream,
+	       m[1].bytes_per_stream_with_chan / m[0].bytes_per_stream_with_chan);
+	printf("(B/stream = (renew - chan) / streams, connections excluded; B/str+conn = (renew - "
+	       "base) /\n streams; ratio = wt / bare; %d ms idle before each reading%s%s)\n",
+	       MEM_SETTLE_MS, o->mem_args != NULL ? "; bare --mem-args " : "",
+	       o->mem_args != NULL ? o->mem_args : "");
+}
+
+static int mem_json(const struct opts *o, const struct mem_result *m)
+{
+	FILE *f = fopen(o->json, "w");
+
+	if (f == NULL) {
+		fprintf(stderr, "wattlease-bench-echo: cannot write %s: %s\n", o->json,
+			strerror(errno));
+		return -1;
+	}
+	fprintf(f,
+		"{\"mem_streams\": %u, \"mem_channels\": %u, \"bare_bytes_per_stream\": %.1f, "
+		"\"wt_bytes_per_stream\": %.1f, \"bytes_per_stream_ratio\": %.3f, "
+		"\"bare_bytes_per_stream_open\": %.1f, \"wt_bytes_per_stream_open\": %.1f, "
+		"\"bare_bytes_per_stream_with_conn\": %.1f, \"wt_bytes_per_stream_with_conn\": "
+		"%.1f, \"bare_bytes_per_conn\": %.0f, \"wt_bytes_per_conn\": %.0f, "
+		"\"bare_rss_kb\": [%ld, %ld, %ld, %ld], \"wt_rss_kb\": [%ld, %ld, %ld, %ld]}\n",
+		o->mem_streams, o->mem_channels, m[0].bytes_per_stream, m[1].bytes_per_stream,
+		m[1].bytes_per_stream / m[0].bytes_per_stream, m[0].bytes_per_stream_open,
+		m[1].bytes_per_stream_open, m[0].bytes_per_stream_with_chan,
+		m[1].bytes_per_stream_with_chan, m[0].bytes_per_channel, m[1].bytes_per_channel,
+		m[0].base_kb, m[0].chan_kb, m[0].open_kb, m[0].renew_kb, m[1].base_kb, m[1].chan_kb,
+		m[1].open_kb, m[1].renew_kb);
+	fclose(f);
+	return 0;
+}
+
+/* Parse --mem-args "key=int[,key=int...]" into o->bare_args; keys point into @spec (kept). */
+static int parse_mem_args(char *spec, struct opts *o)
+{
+	char *save = NULL;
+
+	for (char *kv = strtok_r(spec, ",", &save); kv != NULL; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		char *end;
+		long v;
+
+		if (eq == NULL || eq == kv || o->n_bare_args >= MAX_MEM_ARGS) {
+			return -1;
+		}
+		*eq = '\0';
+		errno = 0;
+		v = strtol(eq + 1, &end, 10);
+		if (errno != 0 || *end != '\0' || end == eq + 1 || v < INT32_MIN || v > INT32_MAX) {
+			return -1;
+		}
+		o->bare_args[o->n_bare_args].type = GRPC_ARG_INTEGER;
+		o->bare_args[o->n_bare_args].key = kv;
+		o->bare_args[o->n_bare_args].value.integer = (int)v;
+		o->n_bare_args++;
+	}
+	return 0;
+}
+
 /* Fork a server process (before this process touches gRPC) and return its pid and port. */
 static pid_t spawn_server(bool wt, const struct opts *o, int *port)
 {
@@ -486,7 +779,7 @@ static pid_t spawn_server(bool wt, const struct opts *o, int *port)
 	pid = fork();
 	if (pid == 0) {
 		close(fds[0]);
-		_exit(wt ? wt_server(fds[1]) : bare_server(fds[1]));
+		_exit(wt ? wt_server(fds[1]) : bare_server(fds[1], o));
 	}
 	close(fds[1]);
 	if (pid < 0 || read(fds[0], port, sizeof(*port)) != sizeof(*port)) {
@@ -499,19 +792,32 @@ static pid_t spawn_server(bool wt, const struct opts *o, int *port)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: wattlease-bench-echo [--msgs N] [--streams N] [--seconds S]\n"
-		   "                            [--json FILE] [--demo]\n"
-		   "Measures a bare gRPC C-core bidi-stream echo and the same echo through the\n"
-		   "wattlease runtime, on loopback, in one run, and prints both and their ratio.\n"
-		   "  --msgs N      latency samples (default 20000)\n"
-		   "  --streams N   concurrent streams for throughput, 1-64 (default 16)\n"
-		   "  --seconds S   throughput duration per server (default 3)\n"
-		   "  --gap-ms N    also latency with a random idle [0, N) ms before each\n"
-		   "                ping, servers asleep between requests (default 0: off)\n"
-		   "  --gap-msgs N  samples of that phase (default 1000)\n"
-		   "  --json FILE   also write the figures as JSON\n"
-		   "  --demo        a short run with an explanation (used by tools/quickstart "
-		   "demo)\n");
+	fprintf(f,
+		"usage: wattlease-bench-echo [--msgs N] [--streams N] [--seconds S]\n"
+		"                            [--json FILE] [--demo]\n"
+		"       wattlease-bench-echo --mem-streams N [--mem-channels C]\n"
+		"                            [--mem-args K=V,...] [--json FILE]\n"
+		"Measures a bare gRPC C-core bidi-stream echo and the same echo through the\n"
+		"wattlease runtime, on loopback, in one run, and prints both and their ratio.\n"
+		"  --msgs N      latency samples (default 20000)\n"
+		"  --streams N   concurrent streams for throughput, 1-64 (default 16)\n"
+		"  --seconds S   throughput duration per server (default 3)\n"
+		"  --gap-ms N    also latency with a random idle [0, N) ms before each\n"
+		"                ping, servers asleep between requests (default 0: off)\n"
+		"  --gap-msgs N  samples of that phase (default 1000)\n"
+		"  --json FILE   also write the figures as JSON\n"
+		"  --demo        a short run with an explanation (used by tools/quickstart "
+		"demo)\n"
+		"Memory mode (only this phase runs; no latency or throughput): per server,\n"
+		"open C connections, then N streams spread over them in bursts of %d, each\n"
+		"echoing one %d-byte message and staying open, then one more message on\n"
+		"every stream (a renewal); report the server's VmRSS growth per stream\n"
+		"(after the connections are up: their cost is reported apart).\n"
+		"  --mem-streams N   open streams (1-1000000)\n"
+		"  --mem-channels C  connections, one per client channel (default 100)\n"
+		"  --mem-args K=V,.. extra integer channel args for the bare server only,\n"
+		"                    e.g. grpc.http2.lookahead_bytes=16384 (max %d)\n",
+		MEM_BURST, MSG_BYTES, MAX_MEM_ARGS);
 }
 
 static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
@@ -538,11 +844,16 @@ int main(int argc, char **argv)
 		{ "gap-msgs", required_argument, NULL, 'G' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "demo", no_argument, NULL, 'd' },
+		{ "mem-streams", required_argument, NULL, 'M' },
+		{ "mem-channels", required_argument, NULL, 'C' },
+		{ "mem-args", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { 20000, 2000, 16, 3.0, 0, 1000, NULL, false };
+	struct opts o = { 20000, 2000, 16, 3.0, 0, 1000, NULL, false, 0, 100, NULL };
 	struct result r[2];
+	struct mem_result mr[2] = { 0 };
+	char *mem_spec = NULL;
 	const char *names[2] = { "bare", "wt" };
 	uint32_t secs = 3;
 	pid_t pids[2];
@@ -575,6 +886,19 @@ int main(int argc, char **argv)
 		case 'd':
 			o.demo = true;
 			break;
+		case 'M':
+			bad = parse_u32(optarg, 1, 1000000, &o.mem_streams);
+			break;
+		case 'C':
+			bad = parse_u32(optarg, 1, 10000, &o.mem_channels);
+			break;
+		case 'A':
+			wt_free(mem_spec);
+			mem_spec = wt_strdup(optarg);
+			o.mem_args = optarg;
+			o.n_bare_args = 0;
+			bad = parse_mem_args(mem_spec, &o);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -600,6 +924,15 @@ int main(int argc, char **argv)
 		       o.msgs, MSG_BYTES, o.streams, o.tput_s);
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (o.mem_streams > 0) {
+		struct rlimit rl;
+
+		/* The client holds one socket per channel; raise the soft limit all the way. */
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			(void)setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 	/* Both servers are forked before this process initialises gRPC: its state does not
 	 * survive a fork. The idle one sleeps in epoll while the other is measured. */
 	for (int i = 0; i < 2; i++) {
@@ -612,7 +945,10 @@ int main(int argc, char **argv)
 	}
 	grpc_init();
 	for (int i = 0; i < 2; i++) {
-		if (client_run(ports[i], &o, &r[i], names[i]) < 0) {
+		int run_rc = o.mem_streams > 0 ? mem_run(pids[i], ports[i], &o, &mr[i])
+					       : client_run(ports[i], &o, &r[i], names[i]);
+
+		if (run_rc < 0) {
 			fprintf(stderr, "wattlease-bench-echo: %s run failed\n", names[i]);
 			rc = 1;
 			break;
@@ -622,6 +958,16 @@ int main(int argc, char **argv)
 		kill(pids[i], SIGKILL);
 		waitpid(pids[i], NULL, 0);
 	}
+	if (rc == 0 && o.mem_streams > 0) {
+		mem_report(&o, mr, names);
+		if (o.json != NULL && mem_json(&o, mr) < 0) {
+			rc = 1;
+		}
+		grpc_shutdown();
+		wt_free(mem_spec);
+		return rc;
+	}
+	wt_free(mem_spec);
 	if (rc != 0) {
 		return rc;
 	}
