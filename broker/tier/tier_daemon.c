@@ -31,6 +31,10 @@ int tier_daemon_init(struct tier_daemon *d, const char *name, struct wt_daemon_o
 	}
 	scfg.listen_addr = listen;
 	scfg.tls = *tls;
+	/* A child answers what it asked for and reads its stream; one that lets 256 messages
+	 * pile up (tens of KB) loses the stream instead of growing the daemon without bound
+	 * (the runtime's default of 1024 per stream allows ~2 GB over 10,000 such children). */
+	scfg.send_queue_max = 256;
 	rc = wt_rpc_server_new(&d->srv, d->rt, &scfg);
 	if (rc < 0) {
 		WT_LOG_ERR("daemon", "cannot create server listen=%s (%s)", listen,
