@@ -249,7 +249,6 @@ static void dispatch(struct wt_rpc *rt, struct wt__rpc_op *op, bool ok)
 static void give_token_back(struct wt_rpc *rt, bool exit)
 {
 	uv_idle_stop(&rt->idle);
-	rt->polling = false;
 	uv_mutex_lock(&rt->tok_mu);
 	rt->tok_loop = false;
 	rt->tok_exit = exit;
@@ -320,14 +319,13 @@ static void maybe_start_polling(struct wt_rpc *rt)
 {
 	bool mine;
 
-	if (!rt->poll_on || rt->polling) {
+	if (!rt->poll_on || uv_is_active((const uv_handle_t *)&rt->idle)) {
 		return;
 	}
 	uv_mutex_lock(&rt->tok_mu);
 	mine = rt->tok_loop;
 	uv_mutex_unlock(&rt->tok_mu);
 	if (mine) {
-		rt->polling = true;
 		rt->last_event_ns = uv_hrtime();
 		uv_idle_start(&rt->idle, on_idle_poll);
 	}
@@ -514,6 +512,5 @@ void wt_rpc_get_stats(const struct wt_rpc *rt, struct wt_rpc_stats *out)
 {
 	*out = rt->stats;
 	out->wakeups = rt->ho.drains;
-	out->poll_handbacks = rt->stats.poll_handbacks;
 	out->calls_live = rt->calls_live;
 }

@@ -43,11 +43,10 @@ struct wt_rpc {
 	 * time. tok_mu guards tok_loop and tok_exit; the rest is the loop's alone. */
 	uv_mutex_t tok_mu;
 	uv_cond_t tok_cv;
-	bool tok_loop; /* the loop holds the token (the CQ thread waits for it) */
-	bool tok_exit; /* the loop saw the queue shut down: the CQ thread must end */
-	bool poll_on;  /* loop polling enabled at all */
-	bool polling;  /* the idle handle is running */
-	uv_idle_t idle;
+	bool tok_loop;	/* the loop holds the token (the CQ thread waits for it) */
+	bool tok_exit;	/* the loop saw the queue shut down: the CQ thread must end */
+	bool poll_on;	/* loop polling enabled at all */
+	uv_idle_t idle; /* active while the loop polls */
 	uint64_t hold_ns, slice_ns, last_event_ns;
 
 	struct wt__rpc_link servers;

@@ -774,14 +774,7 @@ static void test_poller_token(void **state)
 	start_server(f, &insecure, 0);
 	ch = channel(f, &insecure);
 	unary_n(f, ch, 3);
-	uv_timer_init(&f->loop, &t);
-	uv_timer_start(&t, tick, 5, 5);
-	until = uv_hrtime() + 200000000ull;
-	while (uv_hrtime() < until) {
-		uv_run(&f->loop, UV_RUN_ONCE);
-	}
-	uv_close((uv_handle_t *)&t, NULL);
-	uv_run(&f->loop, UV_RUN_NOWAIT);
+	RUN_UNTIL(f, false, 200);
 	wt_rpc_get_stats(f->rt, &st);
 	assert_true(st.poll_handbacks >= 1);
 	unary_n(f, ch, 3);
